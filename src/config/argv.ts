@@ -1,0 +1,155 @@
+/**
+ * Flyway's command line: `-key=value` settings, a few flags, and commands run in the order given
+ * (`godwit migrate info`). Key names are checked against the registry here, so a typo fails before
+ * anything connects.
+ */
+import { Command, Option } from 'commander';
+import { ConfigError } from '../errors.js';
+import { CONFIG_KEYS, classifyKey, findKey, JDBC_PROPERTIES_PREFIX, PLACEHOLDERS_PREFIX, type ConfigKey } from './keys.js';
+
+/** Commands the engine runs. `help` and `version` are accepted too but become the flags of the result. */
+export const COMMANDS = ['migrate', 'info', 'validate', 'clean', 'baseline', 'repair', 'undo'] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+const COMMAND_DESCRIPTIONS: Record<CommandName, string> = {
+  migrate: 'Apply pending migrations',
+  info: 'Print the state of every migration',
+  validate: 'Check applied migrations against the files',
+  clean: 'Drop all objects in the configured schemas (needs -cleanDisabled=false)',
+  baseline: 'Mark an existing schema as being at -baselineVersion',
+  repair: 'Remove failed rows and realign checksums in the history table',
+  undo: 'Undo the latest versioned migration',
+};
+
+export interface ParsedArgs {
+  /** Engine commands in the order given; `help` and `version` are reported through the flags instead. */
+  commands: string[];
+  /** Flyway key names (`url`, `placeholders.name`, `postgresql.transactional.lock`, `environments.dev.url`) → raw values. */
+  settings: Record<string, string>;
+  debug: boolean;
+  quiet: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+const FLAGS: ReadonlyMap<string, 'debug' | 'quiet' | 'help' | 'version' | 'ignored'> = new Map([
+  ['-X', 'debug'],
+  ['-q', 'quiet'],
+  ['-v', 'version'],
+  ['--version', 'version'],
+  ['-h', 'help'],
+  ['-?', 'help'],
+  ['--help', 'help'],
+  // Flyway's "don't look for a newer Flyway": godwit never looks, so scripts written for Flyway keep working.
+  ['-skipCheckForUpdate', 'ignored'],
+]);
+
+/** Parses the arguments after the program name (`process.argv.slice(2)`). */
+export function parseArgv(argv: string[]): ParsedArgs {
+  const result: ParsedArgs = { commands: [], settings: {}, debug: false, quiet: false, help: false, version: false };
+  // Flyway drops empty arguments, which an unset shell variable ("$EXTRA_ARGS") produces.
+  const args = argv.filter((arg) => arg.trim() !== '');
+  args.forEach((arg, index) => {
+    const flag = FLAGS.get(arg);
+    if (flag !== undefined) {
+      if (flag !== 'ignored') result[flag] = true;
+    } else if (arg.startsWith('-')) {
+      parseSetting(arg, args[index + 1], result.settings);
+    } else if (arg === 'help' || arg === 'version') {
+      result[arg] = true;
+    } else if ((COMMANDS as readonly string[]).includes(arg)) {
+      result.commands.push(arg);
+    } else {
+      throw new ConfigError(`Invalid command: ${arg}`, {
+        hint: `Commands: ${[...COMMANDS, 'help', 'version'].join(', ')}. Settings are written -key=value.`,
+      });
+    }
+  });
+  return result;
+}
+
+function parseSetting(arg: string, next: string | undefined, settings: Record<string, string>): void {
+  const name = arg.startsWith('--') ? arg.slice(2) : arg.slice(1);
+  const equals = name.indexOf('=');
+  if (equals <= 0) throw invalidFlag(arg, next);
+  const key = name.slice(0, equals);
+  const value = name.slice(equals + 1);
+  const classified = classifyKey(key, { spelled: `-${key}`, source: 'command line' });
+  switch (classified.kind) {
+    case 'key':
+      settings[classified.key.name] = value;
+      break;
+    case 'placeholder':
+      settings[PLACEHOLDERS_PREFIX + classified.name] = value;
+      break;
+    case 'jdbcProperty':
+      settings[JDBC_PROPERTIES_PREFIX + classified.name] = value;
+      break;
+    case 'environment':
+      // Kept raw: the TOML loader decides what an environment's keys mean.
+      settings[key] = value;
+      break;
+  }
+}
+
+function invalidFlag(arg: string, next: string | undefined): ConfigError {
+  const bare = arg.replace(/^--?/, '').replace(/=$/, '');
+  let hint = 'Settings are written -key=value with no spaces; flags are -X, -q, -v and -h.';
+  if (next !== undefined && next.startsWith('=')) {
+    hint = `Remove the spaces around '=': ${arg}${next}`;
+  } else if (findKey(bare) !== undefined) {
+    hint = `-${bare} needs a value: -${bare}=<value>`;
+  } else if (next !== undefined && next.startsWith('.')) {
+    hint = 'Your shell may have split an argument containing periods (.): wrap it in double quotes.';
+  }
+  return new ConfigError(`Invalid flag: ${arg}`, { hint });
+}
+
+const VALUE_NAME: Record<ConfigKey['type'], string> = {
+  string: '<value>',
+  boolean: '<true|false>',
+  integer: '<n>',
+  list: '<a,b,…>',
+};
+
+const HELP_WIDTH = 110;
+
+/** `--help` output, generated from the command list and the option registry, in Flyway's `-key=value` style. */
+export function helpText(): string {
+  const program = new Command('godwit')
+    .usage('[flags] [-key=value …] <command> [<command> …]')
+    .description('Flyway-compatible database migrations: runs the commands given, in order.')
+    .helpOption(false)
+    .helpCommand(false);
+  for (const name of COMMANDS) program.addCommand(new Command(name).description(COMMAND_DESCRIPTIONS[name]).helpOption(false));
+
+  // Commander only knows `-x` and `--long` flags, so options carry their Flyway spelling in this map.
+  const terms = new Map<Option, string>();
+  const addOption = (term: string, description: string, group: string): Option => {
+    const option = new Option(`--option-${terms.size} <value>`, description).helpGroup(`${group}:`);
+    terms.set(option, term);
+    program.addOption(option);
+    return option;
+  };
+  for (const spec of CONFIG_KEYS) {
+    const option = addOption(`-${spec.name}=${VALUE_NAME[spec.type]}`, spec.description, spec.group);
+    if (spec.defaultValue !== undefined && spec.defaultValue !== '') {
+      option.default(spec.defaultValue, spec.defaultValue);
+    }
+  }
+  addOption(`-${PLACEHOLDERS_PREFIX}<name>=<value>`, 'Value of placeholder ${name} (names ignore case)', 'Placeholders');
+  addOption(`-${JDBC_PROPERTIES_PREFIX}<name>=<value>`, 'Property passed to the database driver', 'Connection');
+  addOption('-environments.<env>.<key>=<value>', 'Setting for one environment of the TOML configuration', 'Command line');
+  addOption('-X', 'Print debug output', 'Flags');
+  addOption('-q', 'Print warnings and errors only', 'Flags');
+  addOption('-v, --version', 'Print the version and exit', 'Flags');
+  addOption('-h, -?, --help', 'Print this help and exit', 'Flags');
+
+  program.configureHelp({
+    helpWidth: HELP_WIDTH,
+    optionTerm: (option) => terms.get(option) ?? option.flags,
+    subcommandTerm: (command) => command.name(),
+  });
+  const environment = 'Every setting can also be given as an environment variable: FLYWAY_ + the key in UPPER_SNAKE_CASE (-baselineOnMigrate → FLYWAY_BASELINE_ON_MIGRATE). The command line wins over the environment.';
+  return `${program.helpInformation()}\n${program.createHelp().boxWrap(environment, HELP_WIDTH)}\n`;
+}

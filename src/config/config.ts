@@ -1,0 +1,67 @@
+/**
+ * The one typed configuration every layer reads. `src/config/keys.ts` is the registry that says, for each
+ * key, its type, default and whether it is secret; loaders (arguments, environment, and config files in
+ * a later issue) only produce raw strings keyed by Flyway's names and let the registry convert them.
+ */
+export interface Config {
+  url: string | undefined;
+  user: string | undefined;
+  password: string | undefined;
+  connectRetries: number;
+  connectRetriesInterval: number;
+  initSql: string | undefined;
+  /** `jdbcProperties.<name>`: passed to the driver as given, names keep their case. */
+  jdbcProperties: Record<string, string>;
+
+  schemas: string[];
+  defaultSchema: string | undefined;
+  createSchemas: boolean;
+  table: string;
+  tablespace: string | undefined;
+
+  locations: string[];
+  encoding: string;
+  sqlMigrationPrefix: string;
+  sqlMigrationSeparator: string;
+  sqlMigrationSuffixes: string[];
+  repeatableSqlMigrationPrefix: string;
+  undoSqlMigrationPrefix: string;
+  validateMigrationNaming: boolean;
+  failOnMissingLocations: boolean;
+
+  placeholderReplacement: boolean;
+  placeholderPrefix: string;
+  placeholderSuffix: string;
+  placeholderSeparator: string;
+  /** Keys are lower-cased: Flyway matches placeholder names without regard to case. */
+  placeholders: Record<string, string>;
+
+  target: string;
+  failOnMissingTarget: boolean;
+  outOfOrder: boolean;
+  validateOnMigrate: boolean;
+  ignoreMigrationPatterns: string[];
+  baselineVersion: string;
+  baselineDescription: string;
+  baselineOnMigrate: boolean;
+  installedBy: string | undefined;
+  mixed: boolean;
+  group: boolean;
+  executeInTransaction: boolean;
+  lockRetryCount: number;
+  cleanDisabled: boolean;
+  postgresqlTransactionalLock: boolean;
+
+  workingDirectory: string;
+  environment: string;
+  outputType: 'text' | 'json';
+}
+
+/** Where a configuration value came from, for `-X` and for error messages that name a setting. */
+export type ConfigSource = 'default' | 'environment' | 'command line' | `file ${string}`;
+
+export interface LoadedConfig {
+  config: Config;
+  /** Flyway key name (as in keys.ts) → where its value came from; absent keys kept their default. */
+  sources: Record<string, ConfigSource>;
+}

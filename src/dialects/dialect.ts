@@ -1,0 +1,124 @@
+import type { AppliedMigration, NewHistoryRow } from '../engine/types.js';
+
+/** One statement of a script, as the dialect's splitter cut it. */
+export interface SqlStatement {
+  /** The text to send, without the trailing delimiter. */
+  sql: string;
+  /** 1-based line in the script (after placeholder replacement, which keeps lines) where it starts. */
+  line: number;
+  /** The statement cannot run inside a transaction on this database (CREATE INDEX CONCURRENTLY, …). */
+  nonTransactional: boolean;
+  /**
+   * For `COPY … FROM STDIN`: the inline rows that followed the statement, up to (not including) the `\.`
+   * line, each line ending with `\n`.
+   */
+  copyData?: string;
+}
+
+/** A statement the database refused. `position` is 1-based within `statement.sql` when the server said. */
+export class StatementError extends Error {
+  readonly sqlState: string | null;
+  readonly position: number | null;
+  readonly detail: string | null;
+
+  constructor(message: string, sqlState: string | null, position: number | null, detail: string | null, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'StatementError';
+    this.sqlState = sqlState;
+    this.position = position;
+    this.detail = detail;
+  }
+}
+
+export interface SessionInfo {
+  /** The user the server sees: installed_by and ${flyway:user}. */
+  user: string;
+  /** The database (catalog) the connection is in: ${flyway:database}. */
+  database: string;
+  /** The connection's current schema, used when neither schemas nor defaultSchema is set. */
+  schema: string | null;
+}
+
+export interface LockOptions {
+  /**
+   * `transaction`: the lock is tied to the transaction the caller has already begun and ends with its
+   * commit or rollback. `session`: held until releaseLock. A dialect whose database cannot tie locks to
+   * transactions (see supportsTransactionalLock) always takes a session lock.
+   */
+  mode: 'transaction' | 'session';
+  /** Retries after the first failed attempt; -1 waits forever. */
+  retryCount: number;
+  /** Called once per failed attempt, for the `Waiting for lock…` debug line. */
+  onWait?: (attempt: number) => void;
+}
+
+/**
+ * What the engine needs from a database. The engine holds no SQL text of its own: everything that
+ * differs between databases sits behind this interface, and behaviour differences are the capability
+ * flags below, never checks of `name`.
+ *
+ * A dialect instance owns one connection. The engine calls connect() once, then the other methods in
+ * sequence (never concurrently), then close() once, also after failures.
+ */
+export interface Dialect {
+  /** Stable lower-case id, e.g. `postgresql`: shown in output, never branched on. */
+  readonly name: string;
+  /** As Flyway prints it in `-outputType=json`'s `database` and `databaseType`: `PostgreSQL`. */
+  readonly displayName: string;
+  /** A failed transactional migration leaves nothing behind (PostgreSQL), instead of committed DDL (MySQL). */
+  readonly supportsTransactionalDdl: boolean;
+  /** Locks can be released by the end of a transaction (PostgreSQL advisory xact locks). */
+  readonly supportsTransactionalLock: boolean;
+
+  /** Opens the connection. Failures are ConnectionError with the password never in the message. */
+  connect(): Promise<void>;
+  /** Closes the connection; safe to call when connect() failed or close() already ran. */
+  close(): Promise<void>;
+  serverVersion(): Promise<string>;
+  session(): Promise<SessionInfo>;
+
+  /**
+   * Makes `schema` the one that unqualified names in migrations resolve to, as Flyway does before it
+   * runs any script (PostgreSQL: first on the search_path, keeping the rest).
+   */
+  setCurrentSchema(schema: string): Promise<void>;
+
+  /** The only path from configuration to SQL text. */
+  quoteIdentifier(name: string): string;
+
+  /** Flyway's lock key for this history table, so that Flyway and godwit exclude each other. */
+  acquireLock(schema: string, table: string, options: LockOptions): Promise<void>;
+  /** Releases a session lock; a no-op for transaction locks. */
+  releaseLock(schema: string, table: string): Promise<void>;
+
+  schemaExists(schema: string): Promise<boolean>;
+  createSchema(schema: string): Promise<void>;
+  /** True when the schema holds no objects at all (tables, views, routines, types, sequences …). */
+  isSchemaEmpty(schema: string): Promise<boolean>;
+  /** Drops every object in the schema but keeps the schema. */
+  cleanSchema(schema: string): Promise<void>;
+  dropSchema(schema: string): Promise<void>;
+
+  historyTableExists(schema: string, table: string): Promise<boolean>;
+  /** Flyway's exact DDL; `baseline`, when given, is inserted where Flyway inserts it. */
+  createHistoryTable(schema: string, table: string, options: { tablespace?: string | undefined; baseline?: NewHistoryRow }): Promise<void>;
+  /** All rows, by installed_rank. Unknown types are returned as stored: the engine names them. */
+  readHistory(schema: string, table: string): Promise<AppliedMigration[]>;
+  /** `installedBy` null means "the session user" (the database's own notion of it). */
+  insertHistoryRow(schema: string, table: string, row: NewHistoryRow): Promise<void>;
+  updateHistoryRow(schema: string, table: string, installedRank: number, values: { description: string; type: string; checksum: number | null }): Promise<void>;
+  deleteHistoryRows(schema: string, table: string, installedRanks: number[]): Promise<void>;
+
+  begin(): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+
+  /** Cuts a script into statements. Throws ScriptError naming `file` and the line for unterminated text. */
+  splitScript(text: string, file: string): SqlStatement[];
+  /** Runs one statement; a refusal is a StatementError. */
+  execute(statement: SqlStatement): Promise<void>;
+  /** Runs a configured SQL text (initSql) statement by statement. */
+  executeScript(text: string, file: string): Promise<void>;
+  /** Asks the server to cancel the statement in flight (signals). */
+  cancel(): Promise<void>;
+}

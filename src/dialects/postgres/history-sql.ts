@@ -1,0 +1,43 @@
+/** Flyway's schema history DDL for PostgreSQL, character for character (flyway-compat.md §3). */
+export interface HistoryTableNames {
+  /** `"schema"."table"` */
+  qualified: string;
+  /** The quoted primary key name, `"table_pk"`. */
+  pk: string;
+  /** The quoted index name, `"table_s_idx"`. */
+  index: string;
+  /** ` TABLESPACE "ts"`, or "". */
+  tablespace: string;
+}
+
+export function createTableSql(n: HistoryTableNames): string {
+  return `CREATE TABLE ${n.qualified} (
+    "installed_rank" INT NOT NULL,
+    "version" VARCHAR(50),
+    "description" VARCHAR(200) NOT NULL,
+    "type" VARCHAR(20) NOT NULL,
+    "script" VARCHAR(1000) NOT NULL,
+    "checksum" INTEGER,
+    "installed_by" VARCHAR(100) NOT NULL,
+    "installed_on" TIMESTAMP NOT NULL DEFAULT now(),
+    "execution_time" INTEGER NOT NULL,
+    "success" BOOLEAN NOT NULL
+)${n.tablespace}`;
+}
+
+export function addPrimaryKeySql(n: HistoryTableNames): string {
+  const usingIndex = n.tablespace === '' ? '' : ` USING INDEX${n.tablespace}`;
+  return `ALTER TABLE ${n.qualified} ADD CONSTRAINT ${n.pk} PRIMARY KEY ("installed_rank")${usingIndex}`;
+}
+
+export function createIndexSql(n: HistoryTableNames): string {
+  return `CREATE INDEX ${n.index} ON ${n.qualified} ("success")${n.tablespace}`;
+}
+
+export function insertRowSql(qualified: string): string {
+  return `INSERT INTO ${qualified} ("installed_rank", "version", "description", "type", "script", "checksum", "installed_by", "execution_time", "success") VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, current_user), $8, $9)`;
+}
+
+export function selectRowsSql(qualified: string): string {
+  return `SELECT "installed_rank", "version", "description", "type", "script", "checksum", "installed_by", "installed_on", "execution_time", "success" FROM ${qualified} ORDER BY "installed_rank"`;
+}

@@ -1,0 +1,290 @@
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type { ConnectionTarget } from '../../config/jdbc-url.js';
+import { ConnectionError, LockTimeoutError } from '../../errors.js';
+import type { AppliedMigration, NewHistoryRow } from '../../engine/types.js';
+import { MigrationVersion } from '../../engine/version.js';
+import type { Dialect, LockOptions, SessionInfo, SqlStatement } from '../dialect.js';
+import { StatementError } from '../dialect.js';
+import { javaStringHash } from '../java-hash.js';
+import { cleanStatements, SCHEMA_OBJECT_COUNT_SQL } from './clean.js';
+import { addPrimaryKeySql, createIndexSql, createTableSql, insertRowSql, selectRowsSql } from './history-sql.js';
+import { splitPostgresScript } from './splitter.js';
+import { connectionErrorMessage } from './connection-errors.js';
+
+/** "Flyway" in ASCII: the base Flyway adds the table's hash to, so both tools contend for one key. */
+const FLYWAY_LOCK_BASE = 0x466c79776179n;
+const LOCK_RETRY_INTERVAL_MS = 1000;
+
+export function postgresLockId(quotedTable: string): bigint {
+  return FLYWAY_LOCK_BASE + BigInt(javaStringHash(quotedTable));
+}
+
+export interface PostgresDialectOptions {
+  target: ConnectionTarget;
+  user: string | undefined;
+  password: string | undefined;
+  connectTimeoutMs?: number;
+}
+
+function sslOption(params: Record<string, string>): pg.ClientConfig['ssl'] {
+  const mode = params.sslmode ?? (params.ssl === 'true' ? 'require' : undefined);
+  if (mode === undefined || mode === 'disable' || mode === 'allow' || mode === 'prefer') return undefined;
+  return { rejectUnauthorized: mode === 'verify-full' || mode === 'verify-ca' };
+}
+
+export class PostgresDialect implements Dialect {
+  readonly name = 'postgresql';
+  readonly displayName = 'PostgreSQL';
+  readonly supportsTransactionalDdl = true;
+  readonly supportsTransactionalLock = true;
+
+  private client: pg.Client | undefined;
+  private serverMajor = 0;
+  private readonly sessionLocks = new Set<bigint>();
+
+  constructor(private readonly options: PostgresDialectOptions) {}
+
+  private get db(): pg.Client {
+    if (!this.client) throw new ConnectionError('Not connected to PostgreSQL.');
+    return this.client;
+  }
+
+  private clientConfig(): pg.ClientConfig {
+    const { target } = this.options;
+    const searchPath = target.params.currentSchema;
+    return {
+      host: target.host,
+      port: target.port,
+      database: target.database || undefined,
+      user: this.options.user ?? target.user,
+      password: this.options.password ?? target.password,
+      ssl: sslOption(target.params),
+      application_name: target.params.ApplicationName ?? 'godwit',
+      connectionTimeoutMillis: this.options.connectTimeoutMs ?? 15_000,
+      options: searchPath ? `-c search_path=${searchPath}` : undefined,
+    };
+  }
+
+  async connect(): Promise<void> {
+    const config = this.clientConfig();
+    const client = new pg.Client(config);
+    // A server that drops the connection later must surface as a query error, not crash the process.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw new ConnectionError(connectionErrorMessage(error, config), { cause: error });
+    }
+    this.client = client;
+    const version = await client.query<{ server_version_num: string }>('SHOW server_version_num');
+    this.serverMajor = Math.floor(Number(version.rows[0]?.server_version_num ?? 0) / 10000);
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client) await client.end().catch(() => undefined);
+  }
+
+  async serverVersion(): Promise<string> {
+    const result = await this.db.query<{ server_version: string }>('SHOW server_version');
+    return result.rows[0]?.server_version ?? '';
+  }
+
+  async session(): Promise<SessionInfo> {
+    const result = await this.db.query<{ user: string; database: string; schema: string | null }>(
+      'SELECT current_user AS "user", current_database() AS "database", current_schema() AS "schema"',
+    );
+    const row = result.rows[0];
+    return { user: row?.user ?? '', database: row?.database ?? '', schema: row?.schema ?? null };
+  }
+
+  async setCurrentSchema(schema: string): Promise<void> {
+    const current = await this.db.query<{ search_path: string }>('SHOW search_path');
+    const rest = (current.rows[0]?.search_path ?? '')
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== '' && part !== this.quoteIdentifier(schema) && part !== schema);
+    await this.db.query("SELECT set_config('search_path', $1, false)", [[this.quoteIdentifier(schema), ...rest].join(', ')]);
+  }
+
+  quoteIdentifier(name: string): string {
+    return `"${name.replaceAll('"', '""')}"`;
+  }
+
+  private qualified(schema: string, table: string): string {
+    return `${this.quoteIdentifier(schema)}.${this.quoteIdentifier(table)}`;
+  }
+
+  async acquireLock(schema: string, table: string, options: LockOptions): Promise<void> {
+    const id = postgresLockId(this.qualified(schema, table));
+    const fn = options.mode === 'transaction' ? 'pg_try_advisory_xact_lock' : 'pg_try_advisory_lock';
+    for (let attempt = 0; ; attempt++) {
+      const result = await this.db.query<{ locked: boolean }>(`SELECT ${fn}($1) AS locked`, [id.toString()]);
+      if (result.rows[0]?.locked) {
+        if (options.mode === 'session') this.sessionLocks.add(id);
+        return;
+      }
+      if (options.retryCount >= 0 && attempt >= options.retryCount) {
+        throw new LockTimeoutError(
+          "Number of retries exceeded while attempting to acquire PostgreSQL advisory lock. Configure the number of retries with the 'lockRetryCount' configuration option",
+          { hint: `Another migration holds the lock on ${this.qualified(schema, table)} (advisory lock ${id}).` },
+        );
+      }
+      options.onWait?.(attempt + 1);
+      await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_INTERVAL_MS));
+    }
+  }
+
+  async releaseLock(schema: string, table: string): Promise<void> {
+    const id = postgresLockId(this.qualified(schema, table));
+    if (!this.sessionLocks.delete(id)) return;
+    await this.db.query('SELECT pg_advisory_unlock($1)', [id.toString()]);
+  }
+
+  async schemaExists(schema: string): Promise<boolean> {
+    const result = await this.db.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+    return result.rowCount === 1;
+  }
+
+  async createSchema(schema: string): Promise<void> {
+    await this.db.query(`CREATE SCHEMA ${this.quoteIdentifier(schema)}`);
+  }
+
+  async isSchemaEmpty(schema: string): Promise<boolean> {
+    const result = await this.db.query<{ count: string }>(SCHEMA_OBJECT_COUNT_SQL, [schema]);
+    return Number(result.rows[0]?.count ?? 0) === 0;
+  }
+
+  async cleanSchema(schema: string): Promise<void> {
+    const query = async (sql: string, params: unknown[]) => (await this.db.query(sql, params)).rows as Array<Record<string, unknown>>;
+    for (const statement of await cleanStatements(query, (n) => this.quoteIdentifier(n), schema)) {
+      await this.db.query(statement);
+    }
+  }
+
+  async dropSchema(schema: string): Promise<void> {
+    await this.db.query(`DROP SCHEMA IF EXISTS ${this.quoteIdentifier(schema)} CASCADE`);
+  }
+
+  async historyTableExists(schema: string, table: string): Promise<boolean> {
+    const result = await this.db.query(
+      `SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r','p')`,
+      [schema, table],
+    );
+    return result.rowCount === 1;
+  }
+
+  async createHistoryTable(schema: string, table: string, options: { tablespace?: string | undefined; baseline?: NewHistoryRow }): Promise<void> {
+    const names = {
+      qualified: this.qualified(schema, table),
+      pk: this.quoteIdentifier(`${table}_pk`),
+      index: this.quoteIdentifier(`${table}_s_idx`),
+      tablespace: options.tablespace ? ` TABLESPACE ${this.quoteIdentifier(options.tablespace)}` : '',
+    };
+    await this.db.query(createTableSql(names));
+    if (options.baseline) await this.insertHistoryRow(schema, table, options.baseline);
+    await this.db.query(addPrimaryKeySql(names));
+    await this.db.query(createIndexSql(names));
+  }
+
+  async readHistory(schema: string, table: string): Promise<AppliedMigration[]> {
+    const result = await this.db.query(selectRowsSql(this.qualified(schema, table)));
+    return result.rows.map((row: Record<string, unknown>) => ({
+      installedRank: Number(row.installed_rank),
+      version: row.version === null || row.version === undefined ? null : MigrationVersion.parse(String(row.version)),
+      description: String(row.description),
+      type: String(row.type),
+      script: String(row.script),
+      checksum: row.checksum === null ? null : Number(row.checksum),
+      installedBy: String(row.installed_by),
+      installedOn: row.installed_on as Date,
+      executionTime: Number(row.execution_time),
+      success: Boolean(row.success),
+    }));
+  }
+
+  async insertHistoryRow(schema: string, table: string, row: NewHistoryRow): Promise<void> {
+    await this.db.query(insertRowSql(this.qualified(schema, table)), [
+      row.installedRank,
+      row.version,
+      row.description,
+      row.type,
+      row.script,
+      row.checksum,
+      row.installedBy,
+      row.executionTime,
+      row.success,
+    ]);
+  }
+
+  async updateHistoryRow(schema: string, table: string, installedRank: number, values: { description: string; type: string; checksum: number | null }): Promise<void> {
+    await this.db.query(
+      `UPDATE ${this.qualified(schema, table)} SET "description" = $1, "type" = $2, "checksum" = $3 WHERE "installed_rank" = $4`,
+      [values.description, values.type, values.checksum, installedRank],
+    );
+  }
+
+  async deleteHistoryRows(schema: string, table: string, installedRanks: number[]): Promise<void> {
+    if (installedRanks.length === 0) return;
+    await this.db.query(`DELETE FROM ${this.qualified(schema, table)} WHERE "installed_rank" = ANY($1::int[])`, [installedRanks]);
+  }
+
+  async begin(): Promise<void> {
+    await this.db.query('BEGIN');
+  }
+
+  async commit(): Promise<void> {
+    await this.db.query('COMMIT');
+  }
+
+  async rollback(): Promise<void> {
+    await this.db.query('ROLLBACK');
+  }
+
+  splitScript(text: string, file: string): SqlStatement[] {
+    return splitPostgresScript(text, file, { serverMajorVersion: this.serverMajor });
+  }
+
+  async execute(statement: SqlStatement): Promise<void> {
+    try {
+      if (statement.copyData === undefined) {
+        await this.db.query(statement.sql);
+      } else {
+        const stream = this.db.query(copyFrom(statement.sql));
+        await pipeline(Readable.from([statement.copyData]), stream);
+      }
+    } catch (error) {
+      throw toStatementError(error);
+    }
+  }
+
+  async executeScript(text: string, file: string): Promise<void> {
+    for (const statement of this.splitScript(text, file)) await this.execute(statement);
+  }
+
+  async cancel(): Promise<void> {
+    const pid = (this.client as unknown as { processID?: number } | undefined)?.processID;
+    if (pid === undefined) return;
+    const canceller = new pg.Client(this.clientConfig());
+    try {
+      await canceller.connect();
+      await canceller.query('SELECT pg_cancel_backend($1)', [pid]);
+    } finally {
+      await canceller.end().catch(() => undefined);
+    }
+  }
+}
+
+function toStatementError(error: unknown): StatementError {
+  if (error instanceof Error) {
+    const e = error as Error & { code?: string; position?: string; detail?: string; hint?: string; where?: string };
+    const details = [e.detail, e.hint ? `Hint: ${e.hint}` : undefined, e.where ? `Where: ${e.where}` : undefined].filter(Boolean).join('\n');
+    return new StatementError(e.message, e.code ?? null, e.position ? Number(e.position) : null, details || null, error);
+  }
+  return new StatementError(String(error), null, null, null, error);
+}

@@ -1,0 +1,93 @@
+import type { Config } from '../config/config.js';
+import { MigrationVersion } from './version.js';
+
+export type NamingConfig = Pick<
+  Config,
+  'sqlMigrationPrefix' | 'undoSqlMigrationPrefix' | 'repeatableSqlMigrationPrefix' | 'sqlMigrationSeparator' | 'sqlMigrationSuffixes'
+>;
+
+/** Flyway's callback events (its `Event` enum): a script named after one is a callback, not a migration. */
+export const CALLBACK_EVENTS = [
+  'beforeClean', 'afterClean', 'afterCleanError',
+  'beforeMigrate', 'beforeEachMigrate', 'beforeEachMigrateStatement', 'afterEachMigrateStatement',
+  'afterEachMigrateStatementError', 'afterEachMigrate', 'afterEachMigrateError', 'beforeRepeatables',
+  'afterVersioned', 'afterMigrateApplied', 'afterMigrate', 'afterMigrateError',
+  'beforeUndo', 'beforeEachUndo', 'beforeEachUndoStatement', 'afterEachUndoStatement', 'afterEachUndoStatementError',
+  'afterEachUndo', 'afterEachUndoError', 'afterUndo', 'afterUndoError',
+  'beforeValidate', 'afterValidate', 'afterValidateError',
+  'beforeBaseline', 'afterBaseline', 'afterBaselineError',
+  'beforeRepair', 'afterRepair', 'afterRepairError',
+  'beforeInfo', 'afterInfo', 'afterInfoError',
+  'afterMigrateOperationFinish', 'afterInfoOperationFinish', 'afterCleanOperationFinish', 'afterValidateOperationFinish',
+  'afterUndoOperationFinish', 'afterRepairOperationFinish', 'afterBaselineOperationFinish', 'afterReportGenerated',
+  'createSchema', 'beforeCreateSchema', 'beforeConnect', 'afterConnect',
+] as const;
+
+export type CallbackEvent = (typeof CALLBACK_EVENTS)[number];
+
+export type ParsedFilename =
+  | { kind: 'versioned' | 'undo'; version: MigrationVersion; rawVersion: string; description: string }
+  | { kind: 'repeatable'; description: string }
+  | { kind: 'callback'; event: CallbackEvent; description: string }
+  /** A file with a migration suffix whose name breaks the convention; `error` is Flyway's message. */
+  | { kind: 'invalid'; error: string };
+
+type PrefixKind = 'versioned' | 'undo' | 'repeatable' | 'callback';
+
+/**
+ * Parses a file name the way Flyway's ResourceNameParser does. Returns null for files that are not
+ * migrations at all: no migration suffix, or a `.conf` script configuration.
+ */
+export function parseMigrationFilename(name: string, naming: NamingConfig): ParsedFilename | null {
+  // Script configurations sit beside their script and are never migrations, whatever the suffixes say.
+  if (name.toLowerCase().endsWith('.conf')) return null;
+  const suffix = naming.sqlMigrationSuffixes.find((s) => s !== '' && name.toLowerCase().endsWith(s.toLowerCase()));
+  if (suffix === undefined) return null;
+  const stem = name.slice(0, name.length - suffix.length);
+
+  const prefix = prefixesOf(naming).find((p) => stem.startsWith(p.text));
+  if (prefix === undefined) return { kind: 'invalid', error: `Unrecognised migration name format: ${name}` };
+
+  const separator = naming.sqlMigrationSeparator;
+  const rest = stem.slice(prefix.text.length);
+  const at = rest.indexOf(separator);
+  const rawVersion = at === -1 ? rest : rest.slice(0, at);
+  const rawDescription = at === -1 ? '' : rest.slice(at + separator.length);
+  const example = rawDescription === '' ? 'description' : rawDescription;
+  const description = rawDescription.replaceAll('_', ' ');
+
+  if (prefix.kind === 'repeatable' || prefix.kind === 'callback') {
+    if (rawVersion !== '') {
+      return {
+        kind: 'invalid',
+        error: `Invalid repeatable migration / callback name format: ${name} (It cannot contain a version and should look like this: ${prefix.text}${separator}${example}${suffix})`,
+      };
+    }
+    return prefix.kind === 'repeatable'
+      ? { kind: 'repeatable', description }
+      : { kind: 'callback', event: prefix.text as CallbackEvent, description };
+  }
+
+  if (rawVersion === '') {
+    return {
+      kind: 'invalid',
+      error: `Invalid versioned migration name format: ${name} (It must contain a version and should look like this: ${prefix.text}1.2${separator}${example}${suffix})`,
+    };
+  }
+  try {
+    return { kind: prefix.kind, version: MigrationVersion.parse(rawVersion), rawVersion, description };
+  } catch {
+    return { kind: 'invalid', error: `Invalid versioned migration name format: ${name} (could not recognise version number ${rawVersion})` };
+  }
+}
+
+/** The longest prefix wins (`beforeEachMigrate` over `beforeMigrate`); ties keep this order, as Flyway's stable sort does. */
+function prefixesOf(naming: NamingConfig): { text: string; kind: PrefixKind }[] {
+  const prefixes: { text: string; kind: PrefixKind }[] = [
+    { text: naming.sqlMigrationPrefix, kind: 'versioned' },
+    { text: naming.undoSqlMigrationPrefix, kind: 'undo' },
+    { text: naming.repeatableSqlMigrationPrefix, kind: 'repeatable' },
+    ...CALLBACK_EVENTS.map((event) => ({ text: event, kind: 'callback' as const })),
+  ];
+  return prefixes.sort((a, b) => b.text.length - a.text.length);
+}

@@ -1,0 +1,50 @@
+import type { EngineContext } from './context.js';
+
+export interface LockedWorkOptions {
+  /** Run `work` inside one transaction that commits only if it succeeds. */
+  transaction: boolean;
+}
+
+/**
+ * Runs `work` while holding Flyway's lock on the history table, so that concurrent godwit or Flyway
+ * processes take turns. Where the database can, the lock belongs to the work's own transaction and ends
+ * with it (nothing to release if the process dies); work that must not run in a transaction, or a user
+ * who turned transactional locks off, gets a session lock instead. Taking the transactional lock for
+ * non-transactional work would make statements like CREATE INDEX CONCURRENTLY wait forever on the lock's
+ * own open transaction.
+ */
+export async function withLock<T>(ctx: EngineContext, options: LockedWorkOptions, work: () => Promise<T>): Promise<T> {
+  const { dialect, config, history } = ctx;
+  const transactionLock = options.transaction && dialect.supportsTransactionalLock && config.postgresqlTransactionalLock;
+  const lockOptions = {
+    retryCount: config.lockRetryCount,
+    onWait: (attempt: number) => ctx.log.debug(`Waiting for lock on ${history.qualifiedName} (attempt ${attempt})...`),
+  };
+
+  if (transactionLock) {
+    return inTransaction(ctx, async () => {
+      await dialect.acquireLock(history.schema, history.table, { ...lockOptions, mode: 'transaction' });
+      return work();
+    });
+  }
+
+  await dialect.acquireLock(history.schema, history.table, { ...lockOptions, mode: 'session' });
+  try {
+    return options.transaction ? await inTransaction(ctx, work) : await work();
+  } finally {
+    await dialect.releaseLock(history.schema, history.table);
+  }
+}
+
+/** Commits what `work` did, or rolls all of it back and rethrows. */
+export async function inTransaction<T>(ctx: EngineContext, work: () => Promise<T>): Promise<T> {
+  await ctx.dialect.begin();
+  try {
+    const result = await work();
+    await ctx.dialect.commit();
+    return result;
+  } catch (error) {
+    await ctx.dialect.rollback().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,234 @@
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../config/config.js';
+import { ResolverError } from '../errors.js';
+import { checksum, decodeScript, stripBom } from './checksum.js';
+import { parseMigrationFilename, type NamingConfig, type ParsedFilename } from './filename.js';
+import { replacePlaceholders } from './placeholders.js';
+import type { ResolvedMigration } from './types.js';
+
+/** The settings the resolver reads; a full Config will do. */
+export type ResolverConfig = NamingConfig &
+  Pick<
+    Config,
+    | 'locations' | 'workingDirectory' | 'failOnMissingLocations' | 'validateMigrationNaming' | 'encoding'
+    | 'placeholderReplacement' | 'placeholderPrefix' | 'placeholderSuffix'
+  >;
+
+export interface ResolveOptions {
+  /** The values for a repeatable's placeholders, or null when its placeholders are not replaced. */
+  placeholdersFor(script: string): Record<string, string> | null;
+  warn(message: string): void;
+}
+
+type MigrationName = Extract<ParsedFilename, { kind: 'versioned' | 'undo' | 'repeatable' }>;
+
+interface Candidate {
+  root: string;
+  file: string;
+  name: MigrationName;
+}
+
+/**
+ * Finds the SQL migrations in the configured locations, with Flyway's checksums, sorted: versioned by
+ * version, then repeatables by description, then undo by version. Fails on duplicates, as Flyway does.
+ */
+export async function resolveMigrations(config: ResolverConfig, opts: ResolveOptions): Promise<ResolvedMigration[]> {
+  const candidates: Candidate[] = [];
+  const invalidNames: string[] = [];
+  for (const root of await locationRoots(config, opts.warn)) {
+    for (const file of await listFiles(root)) {
+      const name = parseMigrationFilename(path.basename(file), config);
+      if (name === null || name.kind === 'callback') continue;
+      if (name.kind === 'invalid') invalidNames.push(name.error);
+      else candidates.push({ root, file, name });
+    }
+  }
+  checkNaming(invalidNames, config.validateMigrationNaming, opts.warn);
+
+  const migrations: ResolvedMigration[] = [];
+  for (const candidate of candidates) migrations.push(await resolveOne(candidate, config, opts));
+
+  const versioned = sortByVersion(migrations.filter((m) => m.kind === 'versioned'));
+  const undo = sortByVersion(migrations.filter((m) => m.kind === 'undo'));
+  const repeatable = migrations
+    .filter((m) => m.kind === 'repeatable')
+    .sort((a, b) => compareText(a.description, b.description) || compareText(a.physicalPath, b.physicalPath));
+  checkDuplicates(versioned, (a, b) => a.version!.equals(b.version!), (m) => `migration with version ${m.version!.text}`);
+  checkDuplicates(undo, (a, b) => a.version!.equals(b.version!), (m) => `migration with version ${m.version!.text}`);
+  checkDuplicates(repeatable, (a, b) => a.description === b.description, (m) => `repeatable migration with description ${m.description}`);
+  return [...versioned, ...repeatable, ...undo];
+}
+
+/** Reads a script for execution: decoded like its checksum was, without the BOM. */
+export async function loadScriptText(m: ResolvedMigration, encoding: string): Promise<string> {
+  return stripBom(await readScript(m.physicalPath, encoding));
+}
+
+async function resolveOne({ root, file, name }: Candidate, config: ResolverConfig, opts: ResolveOptions): Promise<ResolvedMigration> {
+  const text = await readScript(file, config.encoding);
+  const script = path.relative(root, file).split(path.sep).join('/');
+  const rawChecksum = checksum(text);
+  let replacedChecksum: number | null = null;
+  if (name.kind === 'repeatable' && config.placeholderReplacement) {
+    // A repeatable's checksum covers its placeholder values so that changing one re-runs it; the raw
+    // checksum stays valid as the equivalent one.
+    const values = opts.placeholdersFor(script);
+    if (values !== null) {
+      const replaced = replacePlaceholders(text, values, { prefix: config.placeholderPrefix, suffix: config.placeholderSuffix, file: script });
+      replacedChecksum = checksum(replaced);
+    }
+  }
+  return {
+    kind: name.kind,
+    version: name.kind === 'repeatable' ? null : name.version,
+    rawVersion: name.kind === 'repeatable' ? '' : name.rawVersion,
+    description: name.description,
+    script,
+    physicalPath: file,
+    type: name.kind === 'undo' ? 'UNDO_SQL' : 'SQL',
+    checksum: replacedChecksum ?? rawChecksum,
+    equivalentChecksum: replacedChecksum === null ? null : rawChecksum,
+  };
+}
+
+async function readScript(file: string, encoding: string): Promise<string> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (cause) {
+    throw new ResolverError('UNREADABLE_MIGRATION', `Unable to read migration ${file}: ${(cause as Error).message}`, {
+      hint: 'Check that the file exists and that godwit may read it.',
+      location: file,
+      cause,
+    });
+  }
+  return decodeScript(bytes, encoding, file);
+}
+
+/** The absolute folders to scan, after Flyway's treatment of the default, duplicates and nesting. */
+async function locationRoots(config: ResolverConfig, warn: (message: string) => void): Promise<string[]> {
+  if (config.locations.length === 0) {
+    const dir = path.resolve(config.workingDirectory, 'sql');
+    if ((await folderProblem(dir)) === null) return [dir];
+    warn("No locations configured and default location 'sql' not found.");
+    return [];
+  }
+  const dirs = config.locations.map((raw) => filesystemPath(raw, config.workingDirectory)).sort(compareText);
+  const roots: string[] = [];
+  for (const dir of dirs) {
+    // Scanning a folder twice would report each of its files as its own duplicate.
+    const parent = roots.find((root) => root === dir || isInside(dir, root));
+    if (parent === dir) warn(`Discarding duplicate location 'filesystem:${dir}'`);
+    else if (parent !== undefined) warn(`Discarding location 'filesystem:${dir}' as it is a sub-location of 'filesystem:${parent}'`);
+    else roots.push(dir);
+  }
+  const found: string[] = [];
+  for (const dir of roots) {
+    const problem = await folderProblem(dir);
+    if (problem === null) found.push(dir);
+    else if (!config.failOnMissingLocations) warn(`Skipping filesystem location: ${dir} (${problem}).`);
+    else {
+      throw new ResolverError('LOCATION_ERROR', `Failed to find filesystem location: ${dir} (${problem}).`, {
+        hint: 'Create the folder, correct -locations, or set -failOnMissingLocations=false to skip missing locations.',
+        location: 'locations',
+      });
+    }
+  }
+  return found;
+}
+
+function filesystemPath(raw: string, workingDirectory: string): string {
+  const descriptor = raw.trim();
+  const colon = descriptor.indexOf(':');
+  // Like Flyway, a location without a prefix is a classpath location.
+  const prefix = colon === -1 ? 'classpath:' : descriptor.slice(0, colon + 1);
+  const rest = colon === -1 ? descriptor : descriptor.slice(colon + 1);
+  if (prefix === 'filesystem:') return path.resolve(workingDirectory, rest);
+  if (prefix === 'classpath:') {
+    throw new ResolverError('LOCATION_ERROR', `Cannot read location '${descriptor}': godwit has no Java classpath to search.`, {
+      hint: `Name the folder instead, e.g. -locations=filesystem:src/main/resources/${rest.replace(/^\/+/, '')} (relative to the working directory).`,
+      location: 'locations',
+    });
+  }
+  throw new ResolverError('LOCATION_ERROR', `Unknown prefix for location (should be filesystem:): ${descriptor}`, {
+    hint: 'godwit reads migrations from folders only: use -locations=filesystem:PATH.',
+    location: 'locations',
+  });
+}
+
+async function folderProblem(dir: string): Promise<string | null> {
+  try {
+    return (await stat(dir)).isDirectory() ? null : 'not a directory';
+  } catch {
+    return 'not found';
+  }
+}
+
+function isInside(child: string, parent: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative !== '' && relative.split(path.sep)[0] !== '..' && !path.isAbsolute(relative);
+}
+
+/** Every file under dir, in name order so that results and error messages are stable across systems. */
+async function listFiles(dir: string, seen = new Set<string>()): Promise<string[]> {
+  // Symbolic links are followed, as Java's File does; remembering real paths stops a link loop.
+  const real = await realpath(dir);
+  if (seen.has(real)) return [];
+  seen.add(real);
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (cause) {
+    throw new ResolverError('LOCATION_ERROR', `Unable to scan ${dir}: ${(cause as Error).message}`, { location: dir, cause });
+  }
+  entries.sort((a, b) => compareText(a.name, b.name));
+  const files: string[] = [];
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    const target = entry.isSymbolicLink() ? await stat(full).catch(() => null) : entry;
+    if (target?.isDirectory()) files.push(...(await listFiles(full, seen)));
+    else if (target?.isFile()) files.push(full);
+  }
+  return files;
+}
+
+function checkNaming(errors: string[], validateMigrationNaming: boolean, warn: (message: string) => void): void {
+  if (errors.length === 0) return;
+  if (validateMigrationNaming) {
+    throw new ResolverError('INVALID_MIGRATION_NAME', `Invalid SQL filenames found:\r\n${errors.join('\r\n')}`, {
+      hint: 'Rename the files to PREFIX VERSION SEPARATOR DESCRIPTION SUFFIX (V1.2__Add_table.sql, R__Views.sql), or set -validateMigrationNaming=false to skip them.',
+    });
+  }
+  warn(`${errors.length} SQL migrations were detected but not run because they did not follow the filename convention.`);
+  warn("Set 'validateMigrationNaming' to true to fail fast and see a list of the invalid file names.");
+}
+
+/** `sorted` must put equal migrations next to each other. */
+function checkDuplicates(
+  sorted: ResolvedMigration[],
+  same: (a: ResolvedMigration, b: ResolvedMigration) => boolean,
+  what: (m: ResolvedMigration) => string,
+): void {
+  for (let i = 0; i < sorted.length - 1; i++) {
+    const first = sorted[i]!;
+    let end = i + 1;
+    while (end < sorted.length && same(first, sorted[end]!)) end++;
+    if (end - i > 1) {
+      const offenders = sorted.slice(i, end).map((m) => `-> ${m.physicalPath} (${m.type})`);
+      throw new ResolverError('DUPLICATE_MIGRATION', `Found more than one ${what(first)}\nOffenders:\n${offenders.join('\n')}`, {
+        hint: 'Each version and each repeatable description may be used once: rename or remove all but one of these files.',
+        location: sorted[i + 1]!.physicalPath,
+      });
+    }
+  }
+}
+
+function sortByVersion(migrations: ResolvedMigration[]): ResolvedMigration[] {
+  return migrations.sort((a, b) => a.version!.compareTo(b.version!) || compareText(a.physicalPath, b.physicalPath));
+}
+
+/** UTF-16 code-unit order, which is Java's String.compareTo and so Flyway's order for descriptions. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,102 @@
+/**
+ * What each command returns: plain data, the same objects `-outputType=json` prints. Field names are
+ * Flyway's, so that tools that read Flyway's JSON read godwit's.
+ */
+export interface OperationResult {
+  flywayVersion: string;
+  database: string;
+  warnings: string[];
+  operation: string;
+}
+
+export interface InfoMigration {
+  category: string;
+  version: string;
+  rawVersion: string;
+  description: string;
+  type: string;
+  installedOnUTC: string;
+  state: string;
+  undoable: string;
+  filepath: string;
+  undoFilepath: string;
+  installedBy: string;
+  shouldExecuteExpression: string;
+  executionTime: number;
+}
+
+export interface InfoResult extends OperationResult {
+  operation: 'info';
+  schemaVersion: string | null;
+  schemaName: string;
+  allSchemasEmpty: boolean;
+  migrations: InfoMigration[];
+}
+
+export interface MigrateOutput {
+  category: string;
+  version: string;
+  description: string;
+  type: string;
+  filepath: string;
+  executionTime: number;
+}
+
+export interface MigrateResult extends OperationResult {
+  operation: 'migrate';
+  initialSchemaVersion: string | null;
+  targetSchemaVersion: string | null;
+  schemaName: string;
+  migrations: MigrateOutput[];
+  migrationsExecuted: number;
+  success: boolean;
+  databaseType: string;
+}
+
+export interface ErrorDetailsOutput {
+  errorCode: string;
+  errorMessage: string;
+}
+
+export interface ValidateOutput {
+  version: string;
+  description: string;
+  filepath: string;
+  errorDetails: ErrorDetailsOutput;
+}
+
+export interface ValidateResult extends OperationResult {
+  operation: 'validate';
+  validationSuccessful: boolean;
+  validateCount: number;
+  errorDetails: ErrorDetailsOutput | null;
+  invalidMigrations: ValidateOutput[];
+}
+
+export interface BaselineResult extends OperationResult {
+  operation: 'baseline';
+  successfullyBaselined: boolean;
+  baselineVersion: string;
+}
+
+export interface RepairOutput {
+  version: string;
+  description: string;
+  filepath: string;
+}
+
+export interface RepairResult extends OperationResult {
+  operation: 'repair';
+  repairActions: string[];
+  migrationsRemoved: RepairOutput[];
+  migrationsDeleted: RepairOutput[];
+  migrationsAligned: RepairOutput[];
+}
+
+export interface CleanResult extends OperationResult {
+  operation: 'clean';
+  schemasCleaned: string[];
+  schemasDropped: string[];
+}
+
+export type CommandResult = InfoResult | MigrateResult | ValidateResult | BaselineResult | RepairResult | CleanResult;

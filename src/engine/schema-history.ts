@@ -1,0 +1,65 @@
+import type { Dialect } from '../dialects/dialect.js';
+import type { AppliedMigration, NewHistoryRow } from './types.js';
+
+const DESCRIPTION_MAX = 200;
+const SCRIPT_MAX = 1000;
+
+export const SCHEMA_MARKER_DESCRIPTION = '<< Flyway Schema Creation >>';
+
+export type RowInput = Omit<NewHistoryRow, 'installedRank'>;
+
+/** Flyway shortens what does not fit its columns rather than failing the migration. */
+function fitted(row: RowInput): RowInput {
+  const description = row.description.length > DESCRIPTION_MAX ? `${row.description.slice(0, DESCRIPTION_MAX - 3)}...` : row.description;
+  const script = row.script.length > SCRIPT_MAX ? `...${row.script.slice(3, SCRIPT_MAX)}` : row.script;
+  return { ...row, description, script };
+}
+
+/** The flyway_schema_history table of one schema: the engine's view of it, over the dialect. */
+export class SchemaHistory {
+  constructor(
+    private readonly dialect: Dialect,
+    readonly schema: string,
+    readonly table: string,
+    private readonly tablespace: string | undefined,
+  ) {}
+
+  /** `"public"."flyway_schema_history"`, for messages. */
+  get qualifiedName(): string {
+    return `${this.dialect.quoteIdentifier(this.schema)}.${this.dialect.quoteIdentifier(this.table)}`;
+  }
+
+  exists(): Promise<boolean> {
+    return this.dialect.historyTableExists(this.schema, this.table);
+  }
+
+  create(baseline?: RowInput): Promise<void> {
+    return this.dialect.createHistoryTable(this.schema, this.table, {
+      tablespace: this.tablespace,
+      ...(baseline ? { baseline: { ...fitted(baseline), installedRank: 1 } } : {}),
+    });
+  }
+
+  read(): Promise<AppliedMigration[]> {
+    return this.dialect.readHistory(this.schema, this.table);
+  }
+
+  /**
+   * Appends a row with the next rank. Must be called under the lock, with `rows` read under it too. A
+   * schema marker on an empty table gets rank 0, as Flyway gives it.
+   */
+  async append(rows: AppliedMigration[], row: RowInput): Promise<number> {
+    const last = rows.reduce((max, r) => Math.max(max, r.installedRank), -1);
+    const installedRank = last >= 0 ? last + 1 : row.type === 'SCHEMA' ? 0 : 1;
+    await this.dialect.insertHistoryRow(this.schema, this.table, { ...fitted(row), installedRank });
+    return installedRank;
+  }
+
+  update(installedRank: number, values: { description: string; type: string; checksum: number | null }): Promise<void> {
+    return this.dialect.updateHistoryRow(this.schema, this.table, installedRank, values);
+  }
+
+  delete(installedRanks: number[]): Promise<void> {
+    return this.dialect.deleteHistoryRows(this.schema, this.table, installedRanks);
+  }
+}

@@ -1,0 +1,38 @@
+import type { EngineContext } from './context.js';
+import { placeholdersFor } from './context.js';
+import type { MigrationInfo } from './info.js';
+import { buildMigrationInfos } from './info.js';
+import { resolveMigrations } from './resolver.js';
+import type { AppliedMigration, ResolvedMigration } from './types.js';
+import type { OperationResult } from './results.js';
+import { GODWIT_VERSION } from '../version.js';
+
+/** The files on disk and the rows in the history table, matched into Flyway's info states. */
+export interface Snapshot {
+  resolved: ResolvedMigration[];
+  applied: AppliedMigration[];
+  infos: MigrationInfo[];
+  tableExists: boolean;
+}
+
+export function resolveAll(ctx: EngineContext): Promise<ResolvedMigration[]> {
+  const { config } = ctx;
+  return resolveMigrations(config, {
+    placeholdersFor: (script) => (config.placeholderReplacement ? placeholdersFor(ctx, script) : null),
+    warn: (message) => ctx.log.warn(message),
+  });
+}
+
+export async function readSnapshot(ctx: EngineContext, resolved: ResolvedMigration[], target = ctx.config.target): Promise<Snapshot> {
+  const tableExists = (await ctx.dialect.schemaExists(ctx.history.schema)) && (await ctx.history.exists());
+  const applied = tableExists ? await ctx.history.read() : [];
+  return { resolved, applied, tableExists, infos: infosFor(ctx, resolved, applied, target) };
+}
+
+export function infosFor(ctx: EngineContext, resolved: ResolvedMigration[], applied: AppliedMigration[], target = ctx.config.target): MigrationInfo[] {
+  return buildMigrationInfos(resolved, applied, { target, outOfOrder: ctx.config.outOfOrder });
+}
+
+export function operationBase(ctx: EngineContext, operation: string): OperationResult {
+  return { flywayVersion: GODWIT_VERSION, database: ctx.session.database, warnings: [], operation };
+}

@@ -1,0 +1,9 @@
+/** godwit's library API: the CLI uses exactly this. */
+export { Godwit } from './engine/godwit.js';
+export type { GodwitOptions } from './engine/godwit.js';
+export type { Logger } from './engine/logger.js';
+export type { Config, LoadedConfig, ConfigSource } from './config/config.js';
+export { loadConfig } from './config/load.js';
+export * from './engine/results.js';
+export * from './errors.js';
+export { GODWIT_VERSION } from './version.js';
