@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.js';
+import { redactUrl } from '../config/jdbc-url.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { baseline } from './commands/baseline.js';
 import { clean } from './commands/clean.js';
@@ -68,7 +69,7 @@ export class Godwit {
     let dialect: Dialect | undefined;
     try {
       dialect = await openDialect(this.config, log);
-      log.debug(`Database: ${dialect.displayName} ${await dialect.serverVersion()}`);
+      log.info(`Database: ${redactUrl(this.config.url ?? '')} (${dialect.displayName} ${await dialect.serverVersion()})`);
       const ctx = await createContext(this.config, dialect, log);
       await dialect.setCurrentSchema(ctx.defaultSchema);
       const result = await command(ctx);

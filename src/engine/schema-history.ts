@@ -1,7 +1,7 @@
 import type { Dialect } from '../dialects/dialect.js';
+import { abbreviateDescription } from './info.js';
 import type { AppliedMigration, NewHistoryRow } from './types.js';
 
-const DESCRIPTION_MAX = 200;
 const SCRIPT_MAX = 1000;
 
 export const SCHEMA_MARKER_DESCRIPTION = '<< Flyway Schema Creation >>';
@@ -10,7 +10,7 @@ export type RowInput = Omit<NewHistoryRow, 'installedRank'>;
 
 /** Flyway shortens what does not fit its columns rather than failing the migration. */
 function fitted(row: RowInput): RowInput {
-  const description = row.description.length > DESCRIPTION_MAX ? `${row.description.slice(0, DESCRIPTION_MAX - 3)}...` : row.description;
+  const description = abbreviateDescription(row.description);
   const script = row.script.length > SCRIPT_MAX ? `...${row.script.slice(3, SCRIPT_MAX)}` : row.script;
   return { ...row, description, script };
 }

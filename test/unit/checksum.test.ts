@@ -1,24 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { describe, it, expect } from 'vitest';
-import { GodwitError } from '../../src/errors.js';
 import { checksum, decodeScript, stripBom } from '../../src/engine/checksum.js';
+import { errorOf } from '../helpers/errors.js';
 
 // A copy of the shared vectors file, so that the tests do not depend on where the repository is cloned.
 interface Vectors {
   checksums: { case: string; content_base64: string; checksum: number }[];
 }
 const vectors = JSON.parse(readFileSync(new URL('../fixtures/flyway-vectors.json', import.meta.url), 'utf8')) as Vectors;
-
-function errorOf(fn: () => unknown): GodwitError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof GodwitError) return error;
-    throw error;
-  }
-  throw new Error('expected an error');
-}
 
 describe('checksum: Flyway vectors', () => {
   it('has vectors to check', () => {

@@ -3,72 +3,7 @@ import { ConfigError, GodwitError } from '../../src/errors.js';
 import type { InfoOptions, MigrationInfo } from '../../src/engine/info.js';
 import { abbreviateDescription, baselineVersion, buildMigrationInfos, currentVersion, pendingMigrations } from '../../src/engine/info.js';
 import type { AppliedMigration, ResolvedMigration } from '../../src/engine/types.js';
-import { MigrationVersion } from '../../src/engine/version.js';
-
-const v = (s: string): MigrationVersion => MigrationVersion.parse(s);
-const INSTALLED_ON = new Date('2024-10-01T19:02:02Z');
-
-function vFile(version: string, extra: Partial<ResolvedMigration> = {}): ResolvedMigration {
-  const description = extra.description ?? `v${version}`;
-  return {
-    kind: 'versioned',
-    version: v(version),
-    rawVersion: version,
-    description,
-    script: `V${version}__${description}.sql`,
-    physicalPath: `/db/V${version}__${description}.sql`,
-    type: 'SQL',
-    checksum: 100,
-    equivalentChecksum: null,
-    ...extra,
-  };
-}
-
-function uFile(version: string, extra: Partial<ResolvedMigration> = {}): ResolvedMigration {
-  return { ...vFile(version), kind: 'undo', type: 'UNDO_SQL', script: `U${version}__v${version}.sql`, physicalPath: `/db/U${version}__v${version}.sql`, checksum: 200, ...extra };
-}
-
-function rFile(description: string, checksum = 300, equivalentChecksum: number | null = null): ResolvedMigration {
-  return {
-    kind: 'repeatable',
-    version: null,
-    rawVersion: '',
-    description,
-    script: `R__${description}.sql`,
-    physicalPath: `/db/R__${description}.sql`,
-    type: 'SQL',
-    checksum,
-    equivalentChecksum,
-  };
-}
-
-function vRow(rank: number, version: string, extra: Partial<AppliedMigration> = {}): AppliedMigration {
-  return {
-    installedRank: rank,
-    version: v(version),
-    description: `v${version}`,
-    type: 'SQL',
-    script: `V${version}__v${version}.sql`,
-    checksum: 100,
-    installedBy: 'alice',
-    installedOn: INSTALLED_ON,
-    executionTime: 7,
-    success: true,
-    ...extra,
-  };
-}
-
-function rRow(rank: number, description: string, checksum: number | null, extra: Partial<AppliedMigration> = {}): AppliedMigration {
-  return { ...vRow(rank, '1'), version: null, description, script: `R__${description}.sql`, checksum, ...extra };
-}
-
-const undoRow = (rank: number, version: string, extra: Partial<AppliedMigration> = {}): AppliedMigration =>
-  vRow(rank, version, { type: 'UNDO_SQL', script: `U${version}__v${version}.sql`, checksum: 200, ...extra });
-const deleteRow = (of: AppliedMigration, rank: number): AppliedMigration => ({ ...of, installedRank: rank, type: 'DELETE', executionTime: 0 });
-const schemaRow = (rank = 0): AppliedMigration =>
-  rRow(rank, '<< Flyway Schema Creation >>', null, { type: 'SCHEMA', script: '"app"', executionTime: 0 });
-const baselineRow = (rank: number, version: string): AppliedMigration =>
-  vRow(rank, version, { type: 'BASELINE', description: '<< Flyway Baseline >>', script: '<< Flyway Baseline >>', checksum: null, executionTime: 0 });
+import { INSTALLED_ON, vFile, uFile, rFile, vRow, rRow, undoRow, deleteRow, schemaRow, baselineRow } from '../helpers/migrations.js';
 
 const LATEST: InfoOptions = { target: 'latest', outOfOrder: false };
 
@@ -192,6 +127,10 @@ describe('buildMigrationInfos: rows', () => {
     ]);
   });
 
+  it('counts undo files as resolved versions, as Flyway does, and calls a row at the highest one Future', () => {
+    expect(summary(build([uFile('3')], [vRow(1, '2'), vRow(2, '3')]))).toEqual(['Versioned|2|v2|Missing|No', 'Versioned|3|v3|Future|Yes']);
+  });
+
   it('calls every row Future when there are no versioned files', () => {
     expect(summary(build([], [vRow(1, '1')]))).toEqual(['Versioned|1|v1|Future|No']);
   });
@@ -247,6 +186,11 @@ describe('buildMigrationInfos: repeatables', () => {
     expect(summary(infos)).toEqual(['Repeatable||views|Superseded|', 'Repeatable||views|Outdated|', 'Versioned|1|v1|Pending|No', 'Repeatable||views|Pending|']);
     expect(infos[1]?.resolved).toBe(file);
     expect(infos[3]?.resolved).toBe(file);
+  });
+
+  it('runs a repeatable reverted to an older content again', () => {
+    const infos = build([rFile('views', 1)], [rRow(1, 'views', 1), rRow(2, 'views', 2)]);
+    expect(summary(infos)).toEqual(['Repeatable||views|Superseded|', 'Repeatable||views|Outdated|', 'Repeatable||views|Pending|']);
   });
 
   it('marks only the latest run of a removed repeatable Missing (or Failed (Missing))', () => {

@@ -367,6 +367,11 @@ SELECT 4;`,
       stmt('SELECT 4', 4),
     ],
   },
+  {
+    name: 'a dollar-quote tag cannot start with a digit: $1$ is a parameter and a $',
+    script: 'PREPARE p AS SELECT $1$x;\nSELECT 2;',
+    expected: [stmt('PREPARE p AS SELECT $1$x', 1), stmt('SELECT 2', 2)],
+  },
 ];
 
 describe('splitPostgresScript: statements', () => {
@@ -426,7 +431,7 @@ describe('splitPostgresScript: non-transactional statements', () => {
     [`ALTER TYPE mood ADD VALUE 'meh'`, undefined, false],
     [`ALTER TYPE mood RENAME VALUE 'a' TO 'b'`, 11, false],
     ['ALTER TYPE pair ADD ATTRIBUTE value text', 11, false],
-    [`ALTER TYPE "x ADD VALUE" RENAME TO y`, 11, false],
+    [`ALTER TYPE "x ADD VALUE y" RENAME TO z`, 11, false],
   ];
 
   it.each(alterTypeCases)('%s on server %s → %s', (statement, serverMajorVersion, expected) => {

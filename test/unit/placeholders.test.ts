@@ -1,19 +1,9 @@
 import { describe, it, expect } from 'vitest';
-import { GodwitError } from '../../src/errors.js';
 import { builtInPlaceholders, replacePlaceholders } from '../../src/engine/placeholders.js';
+import { errorOf } from '../helpers/errors.js';
 
 const opts = { prefix: '${', suffix: '}', file: 'sub/V1__x.sql' };
 const replace = (text: string, values: Record<string, string>, o = opts) => replacePlaceholders(text, values, o);
-
-function errorOf(fn: () => unknown): GodwitError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof GodwitError) return error;
-    throw error;
-  }
-  throw new Error('expected an error');
-}
 
 describe('replacePlaceholders', () => {
   it('replaces every occurrence, in code, comments and strings', () => {

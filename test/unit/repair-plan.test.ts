@@ -4,48 +4,7 @@ import type { RepairPlan } from '../../src/engine/repair-plan.js';
 import { planRepair } from '../../src/engine/repair-plan.js';
 import type { AppliedMigration, ResolvedMigration } from '../../src/engine/types.js';
 import { parseIgnorePatterns } from '../../src/engine/validate.js';
-import { MigrationVersion } from '../../src/engine/version.js';
-
-const v = (s: string): MigrationVersion => MigrationVersion.parse(s);
-
-function vFile(version: string, extra: Partial<ResolvedMigration> = {}): ResolvedMigration {
-  return {
-    kind: 'versioned',
-    version: v(version),
-    rawVersion: version,
-    description: `v${version}`,
-    script: `V${version}__v${version}.sql`,
-    physicalPath: `/db/V${version}__v${version}.sql`,
-    type: 'SQL',
-    checksum: 100,
-    equivalentChecksum: null,
-    ...extra,
-  };
-}
-
-function rFile(description: string, checksum: number, equivalentChecksum: number | null = null): ResolvedMigration {
-  return { ...vFile('1'), kind: 'repeatable', version: null, rawVersion: '', description, script: `R__${description}.sql`, physicalPath: `/db/R__${description}.sql`, checksum, equivalentChecksum };
-}
-
-function vRow(rank: number, version: string, extra: Partial<AppliedMigration> = {}): AppliedMigration {
-  return {
-    installedRank: rank,
-    version: v(version),
-    description: `v${version}`,
-    type: 'SQL',
-    script: `V${version}__v${version}.sql`,
-    checksum: 100,
-    installedBy: 'alice',
-    installedOn: new Date('2024-10-01T19:02:02Z'),
-    executionTime: 7,
-    success: true,
-    ...extra,
-  };
-}
-
-function rRow(rank: number, description: string, checksum: number, extra: Partial<AppliedMigration> = {}): AppliedMigration {
-  return { ...vRow(rank, '1'), version: null, description, script: `R__${description}.sql`, checksum, ...extra };
-}
+import { vFile, rFile, vRow, rRow } from '../helpers/migrations.js';
 
 function plan(resolved: ResolvedMigration[], applied: AppliedMigration[], patterns: string[] = []): RepairPlan {
   const infos = buildMigrationInfos(resolved, applied, { target: 'latest', outOfOrder: false });

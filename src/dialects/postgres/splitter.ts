@@ -2,10 +2,10 @@ import { ScriptError } from '../../errors.js';
 import type { SqlStatement } from '../dialect.js';
 
 /*
- * Cuts a PostgreSQL migration script into statements at top-level `;`, as psql does.
+ * Cuts a PostgreSQL migration script into statements at top-level `;`, much as psql does.
  *
  * One forward pass over the text, jumping over quoted text, comments and COPY rows with indexOf where
- * it can: scripts with `COPY … FROM STDIN` data reach 100 MB, so nothing may re-read what it passed.
+ * it can: scripts with `COPY … FROM STDIN` data reach 100 MB, so the cost must stay linear in the size.
  */
 
 export interface PostgresSplitOptions {
@@ -20,7 +20,6 @@ const CR = 13;
 const SPACE = 32;
 const DQUOTE = 34;
 const DOLLAR = 36;
-const AMP = 38;
 const QUOTE = 39;
 const STAR = 42;
 const DASH = 45;
@@ -28,6 +27,7 @@ const DOT = 46;
 const SLASH = 47;
 const SEMI = 59;
 const BACKSLASH = 92;
+const LOWER_E = 101;
 const BOM = 0xfeff;
 
 /**
@@ -108,6 +108,11 @@ class LineCounter {
 class PostgresSplitter {
   private readonly statements: SqlStatement[] = [];
   private readonly lines: LineCounter;
+  /**
+   * The first `\r` at or after the COPY rows being read. Kept across COPY statements so that a file
+   * without any is searched for one once, not once per line or per COPY.
+   */
+  private nextCr: number;
 
   constructor(
     private readonly text: string,
@@ -115,6 +120,7 @@ class PostgresSplitter {
     private readonly serverMajorVersion: number | undefined,
   ) {
     this.lines = new LineCounter(text);
+    this.nextCr = text.indexOf('\r');
   }
 
   split(): SqlStatement[] {
@@ -164,10 +170,11 @@ class PostgresSplitter {
       if (isIdentStart(c)) {
         let wordEnd = i + 1;
         while (isIdentChar(text.charCodeAt(wordEnd))) wordEnd++;
-        const prefixed = wordEnd - i === 1 ? this.prefixedQuoteEnd(i) : -1;
-        if (prefixed >= 0) {
-          if (collecting) head.push(text.charAt(text.charCodeAt(i + 1) === AMP ? i + 2 : i + 1));
-          i = prefixed;
+        // Only the E prefix changes how the quoted text ends: B'…', X'…', N'…' and U&'…' (or U&"…") lex
+        // as a word followed by a standard string or quoted name.
+        if (wordEnd - i === 1 && (c | 0x20) === LOWER_E && text.charCodeAt(wordEnd) === QUOTE) {
+          if (collecting) head.push("'");
+          i = this.escapeStringEnd(i);
         } else {
           if (this.isKeyword(i, wordEnd, 'begin')) {
             wasBegin = true;
@@ -184,7 +191,7 @@ class PostgresSplitter {
         }
       } else if (c === QUOTE || c === DQUOTE) {
         if (collecting) head.push(text.charAt(i));
-        i = this.quotedEnd(i, i);
+        i = this.quotedEnd(i);
       } else if (c === DOLLAR) {
         const tagEnd = this.dollarTagEnd(i);
         i = tagEnd < 0 ? i + 1 : this.dollarQuoteEnd(i, tagEnd);
@@ -256,13 +263,11 @@ class PostgresSplitter {
     }
     i = this.afterLineEnd(i);
     const dataStart = i;
-    // Cached so that a file without lone CRs is not searched for one on every line.
-    let nextCr = text.indexOf('\r', i);
     while (i < len) {
-      if (nextCr >= 0 && nextCr < i) nextCr = text.indexOf('\r', i);
+      if (this.nextCr >= 0 && this.nextCr < i) this.nextCr = text.indexOf('\r', i);
       let eol = text.indexOf('\n', i);
       if (eol < 0) eol = len;
-      if (nextCr >= 0 && nextCr < eol) eol = nextCr;
+      if (this.nextCr >= 0 && this.nextCr < eol) eol = this.nextCr;
       if (this.isCopyTerminator(i, eol)) {
         return { data: normaliseLineEndings(text.slice(dataStart, i)), next: this.afterLineEnd(eol) };
       }
@@ -327,29 +332,10 @@ class PostgresSplitter {
   }
 
   /**
-   * For a one-letter word at `at` that prefixes a quote (`E'…'`, `B'…'`, `X'…'`, `N'…'`, `U&'…'`,
-   * `U&"…"`), the position after the quoted text; otherwise -1.
-   */
-  private prefixedQuoteEnd(at: number): number {
-    const text = this.text;
-    const letter = text.charCodeAt(at) | 0x20;
-    const next = text.charCodeAt(at + 1);
-    if (next === QUOTE) {
-      if (letter === 0x65) return this.escapeStringEnd(at);
-      // Bit and hex strings hold only digits, so they lex like standard strings.
-      if (letter === 0x62 || letter === 0x78 || letter === 0x6e) return this.quotedEnd(at, at + 1);
-      return -1;
-    }
-    const quote = text.charCodeAt(at + 2);
-    if (letter === 0x75 && next === AMP && (quote === QUOTE || quote === DQUOTE)) return this.quotedEnd(at, at + 2);
-    return -1;
-  }
-
-  /**
    * `'…'` or `"…"` opening at `open`, with the quote doubled inside. Backslash is an ordinary character:
    * standard_conforming_strings is on by default since PostgreSQL 9.1, so `'C:\'` is complete.
    */
-  private quotedEnd(constructStart: number, open: number): number {
+  private quotedEnd(open: number): number {
     const text = this.text;
     const quote = text.charAt(open);
     let j = open + 1;
@@ -357,8 +343,8 @@ class PostgresSplitter {
       const close = text.indexOf(quote, j);
       if (close < 0) {
         throw quote === "'"
-          ? this.unterminated('string literal', constructStart, "Close the string with '; write a quote inside it as ''.")
-          : this.unterminated('quoted identifier', constructStart, 'Close the name with "; write a double quote inside it as "".');
+          ? this.unterminated('string literal', open, "Close the string with '; write a quote inside it as ''.")
+          : this.unterminated('quoted identifier', open, 'Close the name with "; write a double quote inside it as "".');
       }
       if (text.charAt(close + 1) !== quote) return close + 1;
       j = close + 2;
