@@ -1,8 +1,3 @@
-import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
-import type { ConnectionTarget } from '../../config/jdbc-url.js';
 import { ConnectionError, LockTimeoutError } from '../../errors.js';
 import type { AppliedMigration, NewHistoryRow } from '../../engine/types.js';
 import { MigrationVersion } from '../../engine/version.js';
@@ -10,9 +5,9 @@ import type { Dialect, LockOptions, SessionInfo, SqlStatement } from '../dialect
 import { StatementError } from '../dialect.js';
 import { javaStringHash } from '../java-hash.js';
 import { cleanStatements, SCHEMA_OBJECT_COUNT_SQL } from './clean.js';
+import type { PgConnection, PgConnector } from './connection.js';
 import { addPrimaryKeySql, createIndexSql, createTableSql, insertRowSql, selectRowsSql } from './history-sql.js';
 import { splitPostgresScript } from './splitter.js';
-import { connectionErrorMessage } from './connection-errors.js';
 
 /** "Flyway" in ASCII: the base Flyway adds the table's hash to, so both tools contend for one key. */
 const FLYWAY_LOCK_BASE = 0x466c79776179n;
@@ -22,90 +17,60 @@ export function postgresLockId(quotedTable: string): bigint {
   return FLYWAY_LOCK_BASE + BigInt(javaStringHash(quotedTable));
 }
 
-export interface PostgresDialectOptions {
-  target: ConnectionTarget;
-  user: string | undefined;
-  password: string | undefined;
-  connectTimeoutMs?: number;
-}
-
-function sslOption(params: Record<string, string>): pg.ClientConfig['ssl'] {
-  const mode = params.sslmode ?? (params.ssl === 'true' ? 'require' : undefined);
-  if (mode === undefined || mode === 'disable' || mode === 'allow' || mode === 'prefer') return undefined;
-  return { rejectUnauthorized: mode === 'verify-full' || mode === 'verify-ca' };
+export interface DialectIdentity {
+  name: string;
+  displayName: string;
 }
 
 export class PostgresDialect implements Dialect {
-  readonly name = 'postgresql';
-  readonly displayName = 'PostgreSQL';
+  readonly name: string;
+  readonly displayName: string;
   readonly supportsTransactionalDdl = true;
   readonly supportsTransactionalLock = true;
 
-  private client: pg.Client | undefined;
+  private connection: PgConnection | undefined;
   private serverMajor = 0;
   private readonly sessionLocks = new Set<bigint>();
 
-  constructor(private readonly options: PostgresDialectOptions) {}
-
-  private get db(): pg.Client {
-    if (!this.client) throw new ConnectionError('Not connected to PostgreSQL.');
-    return this.client;
+  constructor(
+    private readonly connector: PgConnector,
+    identity: DialectIdentity = { name: 'postgresql', displayName: 'PostgreSQL' },
+  ) {
+    this.name = identity.name;
+    this.displayName = identity.displayName;
   }
 
-  private clientConfig(): pg.ClientConfig {
-    const { target } = this.options;
-    const searchPath = target.params.currentSchema;
-    return {
-      host: target.host,
-      port: target.port,
-      database: target.database || undefined,
-      user: this.options.user ?? target.user,
-      password: this.options.password ?? target.password,
-      ssl: sslOption(target.params),
-      application_name: target.params.ApplicationName ?? 'godwit',
-      connectionTimeoutMillis: this.options.connectTimeoutMs ?? 15_000,
-      options: searchPath ? `-c search_path=${searchPath}` : undefined,
-    };
+  private get db(): PgConnection {
+    if (!this.connection) throw new ConnectionError(`Not connected to ${this.displayName}.`);
+    return this.connection;
   }
 
   async connect(): Promise<void> {
-    const config = this.clientConfig();
-    const client = new pg.Client(config);
-    // A server that drops the connection later must surface as a query error, not crash the process.
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw new ConnectionError(connectionErrorMessage(error, config), { cause: error });
-    }
-    this.client = client;
-    const version = await client.query<{ server_version_num: string }>('SHOW server_version_num');
+    this.connection = await this.connector();
+    const version = await this.connection.query('SHOW server_version_num');
     this.serverMajor = Math.floor(Number(version.rows[0]?.server_version_num ?? 0) / 10000);
   }
 
   async close(): Promise<void> {
-    const client = this.client;
-    this.client = undefined;
-    if (client) await client.end().catch(() => undefined);
+    const connection = this.connection;
+    this.connection = undefined;
+    await connection?.close();
   }
 
   async serverVersion(): Promise<string> {
-    const result = await this.db.query<{ server_version: string }>('SHOW server_version');
-    return result.rows[0]?.server_version ?? '';
+    const result = await this.db.query('SHOW server_version');
+    return String(result.rows[0]?.server_version ?? '');
   }
 
   async session(): Promise<SessionInfo> {
-    const result = await this.db.query<{ user: string; database: string; schema: string | null }>(
-      'SELECT current_user AS "user", current_database() AS "database", current_schema() AS "schema"',
-    );
+    const result = await this.db.query('SELECT current_user AS "user", current_database() AS "database", current_schema() AS "schema"');
     const row = result.rows[0];
-    return { user: row?.user ?? '', database: row?.database ?? '', schema: row?.schema ?? null };
+    return { user: String(row?.user ?? ''), database: String(row?.database ?? ''), schema: row?.schema == null ? null : String(row.schema) };
   }
 
   async setCurrentSchema(schema: string): Promise<void> {
-    const current = await this.db.query<{ search_path: string }>('SHOW search_path');
-    const rest = (current.rows[0]?.search_path ?? '')
+    const current = await this.db.query('SHOW search_path');
+    const rest = String(current.rows[0]?.search_path ?? '')
       .split(',')
       .map((part) => part.trim())
       .filter((part) => part !== '' && part !== this.quoteIdentifier(schema) && part !== schema);
@@ -124,7 +89,7 @@ export class PostgresDialect implements Dialect {
     const id = postgresLockId(this.qualified(schema, table));
     const fn = options.mode === 'transaction' ? 'pg_try_advisory_xact_lock' : 'pg_try_advisory_lock';
     for (let attempt = 0; ; attempt++) {
-      const result = await this.db.query<{ locked: boolean }>(`SELECT ${fn}($1) AS locked`, [id.toString()]);
+      const result = await this.db.query(`SELECT ${fn}($1) AS locked`, [id.toString()]);
       if (result.rows[0]?.locked) {
         if (options.mode === 'session') this.sessionLocks.add(id);
         return;
@@ -156,12 +121,12 @@ export class PostgresDialect implements Dialect {
   }
 
   async isSchemaEmpty(schema: string): Promise<boolean> {
-    const result = await this.db.query<{ count: string }>(SCHEMA_OBJECT_COUNT_SQL, [schema]);
+    const result = await this.db.query(SCHEMA_OBJECT_COUNT_SQL, [schema]);
     return Number(result.rows[0]?.count ?? 0) === 0;
   }
 
   async cleanSchema(schema: string): Promise<void> {
-    const query = async (sql: string, params: unknown[]) => (await this.db.query(sql, params)).rows as Array<Record<string, unknown>>;
+    const query = async (sql: string, params: unknown[]) => (await this.db.query(sql, params)).rows;
     for (const statement of await cleanStatements(query, (n) => this.quoteIdentifier(n), schema)) {
       await this.db.query(statement);
     }
@@ -194,7 +159,7 @@ export class PostgresDialect implements Dialect {
 
   async readHistory(schema: string, table: string): Promise<AppliedMigration[]> {
     const result = await this.db.query(selectRowsSql(this.qualified(schema, table)));
-    return result.rows.map((row: Record<string, unknown>) => ({
+    return result.rows.map((row) => ({
       installedRank: Number(row.installed_rank),
       version: row.version === null || row.version === undefined ? null : MigrationVersion.parse(String(row.version)),
       description: String(row.description),
@@ -252,12 +217,8 @@ export class PostgresDialect implements Dialect {
 
   async execute(statement: SqlStatement): Promise<void> {
     try {
-      if (statement.copyData === undefined) {
-        await this.db.query(statement.sql);
-      } else {
-        const stream = this.db.query(copyFrom(statement.sql));
-        await pipeline(Readable.from([statement.copyData]), stream);
-      }
+      if (statement.copyData === undefined) await this.db.query(statement.sql);
+      else await this.db.copyFrom(statement.sql, statement.copyData);
     } catch (error) {
       throw toStatementError(error);
     }
@@ -268,15 +229,7 @@ export class PostgresDialect implements Dialect {
   }
 
   async cancel(): Promise<void> {
-    const pid = (this.client as unknown as { processID?: number } | undefined)?.processID;
-    if (pid === undefined) return;
-    const canceller = new pg.Client(this.clientConfig());
-    try {
-      await canceller.connect();
-      await canceller.query('SELECT pg_cancel_backend($1)', [pid]);
-    } finally {
-      await canceller.end().catch(() => undefined);
-    }
+    await this.connection?.cancel();
   }
 }
 
