@@ -17,6 +17,7 @@ export function consoleLogger(options: ConsoleOptions): Logger {
       if (!options.quiet) write(message);
     },
     warn: (message) => write(`WARNING: ${message}`),
+    error: (message) => process.stderr.write(`${options.redact(`ERROR: ${message}`)}\n`),
     debug: (message) => {
       if (options.debug) write(`DEBUG: ${message}`);
     },

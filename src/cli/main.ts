@@ -55,10 +55,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
 
     const godwit = new Godwit(config, { logger });
     const results: CommandResult[] = [];
-    for (const command of parsed.commands) {
-      const result = await run(godwit, command);
-      results.push(result);
-      if (config.outputType !== 'json' && result.operation === 'info') process.stdout.write(`${clean(renderInfo(result))}\n`);
+    try {
+      for (const command of parsed.commands) {
+        const result = await run(godwit, command);
+        results.push(result);
+        if (config.outputType !== 'json' && result.operation === 'info') process.stdout.write(`${clean(renderInfo(result))}\n`);
+      }
+    } finally {
+      await godwit.close();
     }
     if (config.outputType === 'json') {
       const document = results.length === 1 ? results[0] : { individualResults: results };

@@ -4,19 +4,30 @@ import type { Dialect } from './dialect.js';
 import { connectPgServer } from './postgres/pg-client.js';
 import { PostgresDialect } from './postgres/postgres-dialect.js';
 
-export interface DialectCredentials {
+export interface DialectOptions {
   user: string | undefined;
   password: string | undefined;
+  /** What relative paths in the URL (an embedded database's directory) resolve against. */
+  workingDirectory: string;
 }
 
 /** Picks the driver for a parsed URL. The only place that maps a database kind to code. */
-export function createDialect(target: ConnectionTarget, credentials: DialectCredentials): Dialect {
+export function createDialect(target: ConnectionTarget, options: DialectOptions): Dialect {
   switch (target.dialect) {
     case 'postgresql':
-      return new PostgresDialect(() => connectPgServer({ target, ...credentials }));
+      return new PostgresDialect(() => connectPgServer({ target, user: options.user, password: options.password }));
+    case 'pglite':
+      // Loaded on demand: PGlite's WebAssembly would slow every other start.
+      return new PostgresDialect(async () => {
+        const { connectPglite } = await import('./pglite/pglite-connection.js');
+        return connectPglite({ database: target.database, workingDirectory: options.workingDirectory });
+      }, {
+        name: 'pglite',
+        displayName: 'PostgreSQL',
+      });
     default:
       throw new ConfigError(`Database type '${target.dialect}' is recognised in -url but not supported by this version of godwit yet.`, {
-        hint: 'Use a jdbc:postgresql:// URL.',
+        hint: 'Use a jdbc:postgresql:// URL, or pglite:memory / pglite:PATH for the embedded database.',
         location: 'url',
       });
   }

@@ -21,9 +21,11 @@ export async function openDialect(config: Config, log: Logger, sleep = (ms: numb
   }
   const target = parseDatabaseUrl(config.url);
   for (let attempt = 0; ; attempt++) {
-    const dialect = createDialect(target, { user: config.user, password: config.password });
+    const dialect = createDialect(target, { user: config.user, password: config.password, workingDirectory: config.workingDirectory });
     try {
+      const started = performance.now();
       await dialect.connect();
+      log.debug(`Connected in ${Math.round(performance.now() - started)} ms`);
       if (config.initSql) await dialect.executeScript(config.initSql, 'initSql');
       return dialect;
     } catch (error) {

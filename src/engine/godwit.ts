@@ -19,11 +19,12 @@ export interface GodwitOptions {
 }
 
 /**
- * The engine's front: one method per Flyway command. Each call opens its own connection, runs the
- * command and closes the connection, also when the command fails.
+ * The engine's front: one method per Flyway command. The first command opens the connection and later
+ * ones reuse it (so `migrate info` on an in-memory database sees one database); close() ends it.
  */
 export class Godwit {
   private readonly logger: Logger;
+  private session: Promise<Dialect> | undefined;
 
   constructor(
     readonly config: Config,
@@ -61,22 +62,37 @@ export class Godwit {
     const log: Logger = {
       info: (m) => this.logger.info(m),
       debug: (m) => this.logger.debug(m),
+      error: (m) => this.logger.error(m),
       warn: (m) => {
         warnings.push(m);
         this.logger.warn(m);
       },
     };
-    let dialect: Dialect | undefined;
-    try {
-      dialect = await openDialect(this.config, log);
+    const dialect = await this.connect(log);
+    const ctx = await createContext(this.config, dialect, log);
+    await dialect.setCurrentSchema(ctx.defaultSchema);
+    const result = await command(ctx);
+    result.warnings = warnings;
+    return result;
+  }
+
+  private connect(log: Logger): Promise<Dialect> {
+    this.session ??= (async () => {
+      const dialect = await openDialect(this.config, log);
       log.info(`Database: ${redactUrl(this.config.url ?? '')} (${dialect.displayName} ${await dialect.serverVersion()})`);
-      const ctx = await createContext(this.config, dialect, log);
-      await dialect.setCurrentSchema(ctx.defaultSchema);
-      const result = await command(ctx);
-      result.warnings = warnings;
-      return result;
-    } finally {
-      await dialect?.close();
-    }
+      return dialect;
+    })();
+    // A failed attempt must not be remembered: the next command tries again.
+    this.session.catch(() => {
+      this.session = undefined;
+    });
+    return this.session;
+  }
+
+  /** Ends the connection; the next command opens a new one. */
+  async close(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    if (session) await (await session.catch(() => undefined))?.close();
   }
 }

@@ -5,11 +5,14 @@
 export interface Logger {
   info(message: string): void;
   warn(message: string): void;
+  /** A failure being reported as it happens; the error that follows is thrown separately. */
+  error(message: string): void;
   debug(message: string): void;
 }
 
 export const silentLogger: Logger = {
   info: () => undefined,
   warn: () => undefined,
+  error: () => undefined,
   debug: () => undefined,
 };

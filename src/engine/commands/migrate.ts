@@ -125,30 +125,35 @@ async function applyOne(ctx: EngineContext, resolved: ResolvedMigration[], targe
     if (script.transactional && !rolledBack) {
       await withLock(ctx, { transaction: false }, async () => history.append(await history.read(), failedRow(ctx, migration, executionTime)));
     }
-    log.warn(
-      `Migration of schema ${quotedSchema(ctx)} ${describeMigration(migration)} failed! ${rolledBack ? 'Changes successfully rolled back.' : 'Please restore backups and roll back database and code!'}`,
-    );
-    throw new MigrationFailedError(
-      migration.kind === 'repeatable' ? 'FAILED_REPEATABLE_MIGRATION' : 'FAILED_VERSIONED_MIGRATION',
-      failureMessage(migration, error),
-      {
-        script: migration.script,
-        version: migration.version?.text ?? null,
-        description: migration.description,
-        line: error.line,
-        statement: error.statement.sql,
-        sqlState: error.error.sqlState,
-        rolledBack,
-      },
-      {
-        location: `${migration.script}:${error.line}`,
-        cause: error.error,
-        hint: rolledBack
-          ? 'Nothing of this migration was kept. Fix the script and run migrate again.'
-          : `The database could not roll back: what ran before line ${error.line} stays applied. Remove it by hand, then run repair.`,
-      },
-    );
+    throw migrationFailed(ctx, migration, error, rolledBack);
   }
+}
+
+/** Reports a failed migration as Flyway does, and builds the error that carries where it failed. */
+function migrationFailed(ctx: EngineContext, migration: ResolvedMigration, error: ScriptStatementError, rolledBack: boolean): MigrationFailedError {
+  ctx.log.error(
+    `Migration of schema ${quotedSchema(ctx)} ${describeMigration(migration)} failed! ${rolledBack ? 'Changes successfully rolled back.' : 'Please restore backups and roll back database and code!'}`,
+  );
+  return new MigrationFailedError(
+    migration.kind === 'repeatable' ? 'FAILED_REPEATABLE_MIGRATION' : 'FAILED_VERSIONED_MIGRATION',
+    failureMessage(migration, error),
+    {
+      script: migration.script,
+      version: migration.version?.text ?? null,
+      description: migration.description,
+      line: error.line,
+      statement: error.statement.sql,
+      sqlState: error.error.sqlState,
+      rolledBack,
+    },
+    {
+      location: `${migration.script}:${error.line}`,
+      cause: error.error,
+      hint: rolledBack
+        ? 'Nothing of this migration was kept. Fix the script and run migrate again.'
+        : `The database could not roll back: what ran before line ${error.line} stays applied. Remove it by hand, then run repair.`,
+    },
+  );
 }
 
 function rowFor(ctx: EngineContext, migration: ResolvedMigration) {
@@ -183,7 +188,12 @@ async function applyGroup(ctx: EngineContext, resolved: ResolvedMigration[], tar
       }
       log.info(`Migrating schema ${quotedSchema(ctx)} ${describeMigration(migration)}`);
       const started = performance.now();
-      await runScript(ctx, script);
+      try {
+        await runScript(ctx, script);
+      } catch (error) {
+        if (error instanceof ScriptStatementError) throw migrationFailed(ctx, migration, error, ctx.dialect.supportsTransactionalDdl);
+        throw error;
+      }
       const executionTime = Math.round(performance.now() - started);
       await history.append(rows, { ...rowFor(ctx, migration), executionTime, success: true });
       rows = await history.read();
