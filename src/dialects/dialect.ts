@@ -86,7 +86,11 @@ export interface Dialect {
   /** The only path from configuration to SQL text. */
   quoteIdentifier(name: string): string;
 
-  /** Flyway's lock key for this history table, so that Flyway and godwit exclude each other. */
+  /**
+   * Flyway's lock key for this history table, so that Flyway and godwit exclude each other. In
+   * `transaction` mode the attempt is the first statement of the caller's transaction, and the dialect
+   * may end and restart that transaction between attempts, so that a waiting process holds nothing.
+   */
   acquireLock(schema: string, table: string, options: LockOptions): Promise<void>;
   /** Releases a session lock; a no-op for transaction locks. */
   releaseLock(schema: string, table: string): Promise<void>;

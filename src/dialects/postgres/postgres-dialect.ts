@@ -49,6 +49,21 @@ export class PostgresDialect implements Dialect {
     this.connection = await this.connector();
     const version = await this.connection.query('SHOW server_version_num');
     this.serverMajor = Math.floor(Number(version.rows[0]?.server_version_num ?? 0) / 10000);
+    await this.useClientTimeZone();
+  }
+
+  /**
+   * installed_on has no time zone: it holds now() as the writing session's wall clock. Flyway's JDBC
+   * sessions run in the JVM's zone, so godwit's run in the process's zone: rows written and read by
+   * either tool, on one machine, then mean the same instant.
+   */
+  private async useClientTimeZone(): Promise<void> {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    try {
+      await this.db.query("SELECT set_config('TimeZone', $1, false)", [zone]);
+    } catch {
+      // A zone name the server does not know leaves the server's default in place.
+    }
   }
 
   async close(): Promise<void> {
@@ -101,7 +116,11 @@ export class PostgresDialect implements Dialect {
         );
       }
       options.onWait?.(attempt + 1);
+      // Wait outside any transaction: an open one would hold a snapshot that the lock holder's
+      // CREATE INDEX CONCURRENTLY waits for, and the two processes would wait on each other.
+      if (options.mode === 'transaction') await this.db.query('ROLLBACK');
       await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_INTERVAL_MS));
+      if (options.mode === 'transaction') await this.db.query('BEGIN');
     }
   }
 
