@@ -219,6 +219,26 @@ describe.skipIf(server === null)('PostgreSQL locking', () => {
     expect(counts.some((n) => n < 10)).toBe(true);
   }, 120_000);
 
+  it('four processes racing on an existing empty schema all succeed: none mistakes the new history table for user objects', async () => {
+    await db.client.query('CREATE SCHEMA existing_empty');
+    const locations = location('existing_empty', {
+      'V1__Create_t.sql': 'CREATE TABLE existing_empty.t (id INT);\n',
+      'V2__Fill_t.sql': 'INSERT INTO existing_empty.t VALUES (1);\n',
+    });
+    for (let round = 0; round < 3; round++) {
+      if (round > 0) {
+        await db.client.query('DROP SCHEMA existing_empty CASCADE');
+        await db.client.query('CREATE SCHEMA existing_empty');
+      }
+      const results = await Promise.all(
+        Array.from({ length: 4 }, () => runCli([...db.args, locations, '-schemas=existing_empty', 'migrate'], { timeoutMs: 60_000 })),
+      );
+      for (const result of results) expect(result.code, result.stderr || result.stdout).toBe(0);
+      const { rows } = await db.client.query<{ version: string | null }>('SELECT version FROM existing_empty.flyway_schema_history ORDER BY installed_rank');
+      expect(rows.map((r) => r.version)).toEqual(['1', '2']);
+    }
+  }, 120_000);
+
   it('applies CREATE INDEX CONCURRENTLY under its own lock without hanging', async () => {
     const locations = location('cic', {
       'V1__Create_items.sql': 'CREATE TABLE cic.items (id INT, name TEXT);\nINSERT INTO cic.items SELECT g, md5(g::text) FROM generate_series(1, 1000) g;\n',

@@ -12,7 +12,7 @@ import type { Snapshot } from '../snapshot.js';
 import { infosFor, operationBase, readSnapshot, resolveAll } from '../snapshot.js';
 import type { ResolvedMigration } from '../types.js';
 import { isReservedTarget, MigrationVersion } from '../version.js';
-import { baselineSchemas } from './baseline.js';
+import { writeBaseline } from './baseline.js';
 import { nonEmptySchemas, createMissingSchemas } from './prepare-schemas.js';
 import { validateSnapshot } from './validate.js';
 import { describeMigration, failureMessage } from './migrate-messages.js';
@@ -33,26 +33,29 @@ function concreteTarget(ctx: EngineContext, snapshot: Snapshot): string {
   return target;
 }
 
-/** Ensures schemas and the history table exist, baselining non-empty schemas when configured to. */
+/**
+ * Ensures schemas and the history table exist, baselining non-empty schemas when configured to. The
+ * emptiness check runs under the lock: otherwise a concurrent first run would see the history table
+ * that another process just created and call the schema non-empty.
+ */
 async function prepareHistory(ctx: EngineContext): Promise<void> {
   const { history, config } = ctx;
   await createMissingSchemas(ctx);
-  if ((await ctx.dialect.schemaExists(history.schema)) && (await history.exists())) return;
-  const nonEmpty = await nonEmptySchemas(ctx);
-  if (nonEmpty.length > 0) {
-    if (config.baselineOnMigrate) {
-      await baselineSchemas(ctx);
-      return;
-    }
-    throw new GodwitError(
-      'NON_EMPTY_SCHEMA_WITHOUT_SCHEMA_HISTORY_TABLE',
-      `Found non-empty schema(s) ${nonEmpty.map((s) => quotedSchema(ctx, s)).join(',')} but no schema history table. Use baseline() or set baselineOnMigrate to true to initialize the schema history table.`,
-    );
-  }
+  if (await history.exists()) return;
   await withLock(ctx, { transaction: true }, async () => {
     if (await history.exists()) return;
-    ctx.log.info(`Creating Schema History table ${history.qualifiedName} ...`);
-    await history.create();
+    const nonEmpty = await nonEmptySchemas(ctx);
+    if (nonEmpty.length === 0) {
+      ctx.log.info(`Creating Schema History table ${history.qualifiedName} ...`);
+      await history.create();
+    } else if (config.baselineOnMigrate) {
+      await writeBaseline(ctx);
+    } else {
+      throw new GodwitError(
+        'NON_EMPTY_SCHEMA_WITHOUT_SCHEMA_HISTORY_TABLE',
+        `Found non-empty schema(s) ${nonEmpty.map((s) => quotedSchema(ctx, s)).join(',')} but no schema history table. Use baseline() or set baselineOnMigrate to true to initialize the schema history table.`,
+      );
+    }
   });
 }
 
