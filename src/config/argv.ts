@@ -150,6 +150,9 @@ export function helpText(): string {
     optionTerm: (option) => terms.get(option) ?? option.flags,
     subcommandTerm: (command) => command.name(),
   });
-  const environment = 'Every setting can also be given as an environment variable: FLYWAY_ + the key in UPPER_SNAKE_CASE (-baselineOnMigrate → FLYWAY_BASELINE_ON_MIGRATE). The command line wins over the environment.';
+  const environment =
+    'Every setting can also be given as an environment variable, FLYWAY_ + the key in UPPER_SNAKE_CASE (-baselineOnMigrate → FLYWAY_BASELINE_ON_MIGRATE), ' +
+    'or in a config file: flyway.toml (or flyway.conf) in conf/, your home directory, the current or the working directory, and the files of -configFiles (flyway.toml.example lists every key). ' +
+    'The command line wins over the environment, which wins over config files.';
   return `${program.helpInformation()}\n${program.createHelp().boxWrap(environment, HELP_WIDTH)}\n`;
 }

@@ -1,7 +1,7 @@
 /**
  * The one typed configuration every layer reads. `src/config/keys.ts` is the registry that says, for each
- * key, its type, default and whether it is secret; loaders (arguments, environment, and config files in
- * a later issue) only produce raw strings keyed by Flyway's names and let the registry convert them.
+ * key, its type, default and whether it is secret; loaders (arguments, environment, config files) only
+ * produce raw strings keyed by Flyway's names and let the registry convert them.
  */
 export interface Config {
   url: string | undefined;
@@ -53,6 +53,9 @@ export interface Config {
   postgresqlTransactionalLock: boolean;
 
   workingDirectory: string;
+  /** The files named by FLYWAY_CONFIG_FILES then -configFiles, as given; LoadedConfig.files lists what was read. */
+  configFiles: string[];
+  configFileEncoding: string;
   environment: string;
   outputType: 'text' | 'json';
 }
@@ -64,4 +67,8 @@ export interface LoadedConfig {
   config: Config;
   /** Flyway key name (as in keys.ts) → where its value came from; absent keys kept their default. */
   sources: Record<string, ConfigSource>;
+  /** The config files read, absolute, lowest precedence first. */
+  files: string[];
+  /** `.conf` files at default locations not read because TOML configuration was found. */
+  skippedFiles: string[];
 }

@@ -34,14 +34,22 @@ const AUTHORITY_SCHEMES: ReadonlyMap<string, ServerDialect> = new Map([
   ['mariadb:', 'mariadb'],
 ]);
 
+// Written without credentials: a hint must survive the password masking that all output goes through.
 const SUPPORTED_FORMS = [
-  'jdbc:postgresql://host[:port][/database][?user=…&password=…]',
+  'jdbc:postgresql://host[:port][/database][?currentSchema=…&sslmode=…]',
   'jdbc:postgresql:database',
-  'postgresql://user:password@host[:port]/database (or postgres://)',
-  'jdbc:mysql://host[:port][/database], mysql://user:password@host[:port]/database',
-  'jdbc:mariadb://host[:port][/database], mariadb://user:password@host[:port]/database',
+  'postgresql://[user@]host[:port]/database (or postgres://)',
+  'jdbc:mysql://host[:port][/database], mysql://[user@]host[:port]/database',
+  'jdbc:mariadb://host[:port][/database], mariadb://[user@]host[:port]/database',
   'pglite:memory, pglite:<directory>',
+  'with the credentials in -user and -password (or FLYWAY_USER, FLYWAY_PASSWORD)',
 ];
+
+/** Only the scheme of a URL we cannot parse: what follows it may hold a password in any form. */
+function schemeOf(url: string): string {
+  const scheme = /^[a-z][a-z0-9+.-]*(?::[a-z][a-z0-9+.-]*){0,2}:/i.exec(url);
+  return scheme ? `${scheme[0]}…` : '(not a URL)';
+}
 
 export function parseDatabaseUrl(url: string): ConnectionTarget {
   const colon = url.indexOf(':');
@@ -61,7 +69,7 @@ export function parseDatabaseUrl(url: string): ConnectionTarget {
       return withCredentials({ dialect: 'postgresql', host: 'localhost', port: 5432, database: decode(path, url), params });
     }
   }
-  throw new ConfigError(`Unsupported database URL: ${redactUrl(url)}`, {
+  throw new ConfigError(`Unsupported database URL: ${schemeOf(url)}`, {
     hint: `godwit understands:\n  ${SUPPORTED_FORMS.join('\n  ')}`,
     location: 'url',
   });
@@ -155,6 +163,16 @@ function invalidUrl(problem: string, url: string): ConfigError {
  * `sslpassword=`, `;password=`). Greedy on purpose: everything up to the last `@` of the word is treated
  * as password, because a password with an unencoded `@` must not leak half of itself.
  */
+/** A URL as godwit may print it: masked where it parses, reduced to its scheme where it does not. */
+export function displayUrl(url: string): string {
+  try {
+    parseDatabaseUrl(url);
+    return redactUrl(url);
+  } catch {
+    return schemeOf(url);
+  }
+}
+
 export function redactUrl(text: string): string {
   return text
     .replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*):[^\s]*@/gi, '$1:***@')

@@ -95,6 +95,9 @@ const REGISTRY = [
 
   // `.` resolves against the current directory, so the default is the directory godwit was started in.
   key({ name: 'workingDirectory', field: 'workingDirectory', type: 'string', defaultValue: '.', group: 'Command line', description: 'Directory relative locations and config files resolve against' }),
+  // Read before any file is, so they come from the command line or the environment only (see LAUNCH_KEYS).
+  key({ name: 'configFiles', field: 'configFiles', type: 'list', defaultValue: '', group: 'Command line', description: 'More config files (.toml or .conf) to read after the default ones, later ones winning' }),
+  key({ name: 'configFileEncoding', field: 'configFileEncoding', type: 'string', defaultValue: 'UTF-8', group: 'Command line', description: 'Encoding of the config files' }),
   key({ name: 'environment', field: 'environment', type: 'string', defaultValue: 'default', group: 'Command line', description: 'Environment to use from the configuration' }),
   // No default to show: Flyway accepts only `json` or nothing, so the loader turns "unset" into text.
   key({ name: 'outputType', field: 'outputType', type: 'string', defaultValue: undefined, group: 'Command line', description: "Set to 'json' to print one JSON object instead of text" }),
@@ -118,9 +121,8 @@ export const ENVIRONMENTS_PREFIX = 'environments.';
 
 /** Flyway keys godwit does not implement yet. Silently ignoring them would run migrations the user did not ask for. */
 const NOT_IMPLEMENTED: readonly string[] = [
-  'batch', 'callbacks', 'cherryPick', 'color', 'communityDBSupportEnabled', 'configFileEncoding', 'configFiles',
-  'detectEncoding', 'driver', 'dryRunOutput', 'errorOverrides', 'infoOfState', 'infoSinceDate', 'infoSinceVersion',
-  'infoUntilDate', 'infoUntilVersion', 'jarDirs', 'kerberosConfigFile', 'licenseKey', 'loggers',
+  'batch', 'callbacks', 'cherryPick', 'color', 'communityDBSupportEnabled', 'detectEncoding', 'driver', 'dryRunOutput',
+  'errorOverrides', 'infoOfState', 'infoSinceDate', 'infoSinceVersion', 'infoUntilDate', 'infoUntilVersion', 'jarDirs', 'kerberosConfigFile', 'licenseKey', 'loggers',
   'oracle.kerberosCacheFile', 'oracle.sqlplus', 'oracle.sqlplusWarn', 'oracle.walletLocation', 'outputFile',
   'outputLogsInJson', 'outputQueryResults', 'powershellExecutable', 'reportEnabled', 'reportFilename', 'resolvers',
   'scriptPlaceholderPrefix', 'scriptPlaceholderSuffix', 'skipDefaultCallbacks', 'skipDefaultResolvers',
@@ -139,10 +141,23 @@ const REMOVED: ReadonlyMap<string, string> = new Map([
 /** Every key Flyway has that godwit refuses by name, for the environment loader to look for. */
 export const REFUSED_KEYS: readonly string[] = [...NOT_IMPLEMENTED, ...REMOVED.keys()];
 
+/**
+ * Keys a TOML file keeps per environment (`[environments.<name>]`), as Flyway's EnvironmentModel does, plus the
+ * `jdbcProperties` map. Flyway ignores them under `[flyway]`, so godwit refuses them there.
+ */
+export const ENVIRONMENT_KEYS: readonly string[] = ['url', 'user', 'password', 'schemas', 'connectRetries', 'connectRetriesInterval', 'initSql'];
+
+/** Keys that decide which config files are read, so no config file can set them. */
+export const LAUNCH_KEYS: readonly string[] = ['workingDirectory', 'configFiles', 'configFileEncoding'];
+
 /** How a key was written and where, for messages: `-outOfOrder` / `command line`, `FLYWAY_OUT_OF_ORDER` / `environment`. */
 export interface KeyOrigin {
   spelled: string;
   source: string;
+  /** How keys are written in this source, for "Did you mean": `-` (arguments, the default), `` in TOML, `flyway.` in .conf. */
+  keyPrefix?: string;
+  /** Messages name the source too (config files, lower-case variables): the hint alone would not say where to look. */
+  showSource?: boolean;
 }
 
 export type ClassifiedKey =
@@ -159,6 +174,7 @@ export function classifyKey(name: string, origin: KeyOrigin): ClassifiedKey {
   const known = findKey(name);
   if (known) return { kind: 'key', key: known };
   const location = `${origin.spelled} (${origin.source})`;
+  const where = origin.showSource ? ` (in ${origin.source})` : '';
   const mapped = mapKeyName(name, PLACEHOLDERS_PREFIX);
   if (mapped !== undefined) return { kind: 'placeholder', name: mapped.toLowerCase() };
   const jdbc = mapKeyName(name, JDBC_PROPERTIES_PREFIX);
@@ -168,7 +184,7 @@ export function classifyKey(name: string, origin: KeyOrigin): ClassifiedKey {
     const dot = rest.indexOf('.');
     if (dot <= 0 || dot === rest.length - 1) {
       throw new ConfigError(
-        `Invalid configuration argument: ${origin.spelled}. Both the environment name and configuration option are required.`,
+        `Invalid configuration argument: ${origin.spelled}${where}. Both the environment name and configuration option are required.`,
         { hint: 'Write it as -environments.<environment>.<key>=value, e.g. -environments.dev.url=jdbc:postgresql://localhost/dev', location },
       );
     }
@@ -176,18 +192,21 @@ export function classifyKey(name: string, origin: KeyOrigin): ClassifiedKey {
   }
   const removed = REMOVED.get(name);
   if (removed !== undefined) {
-    throw new ConfigError(`${origin.spelled} has been removed from Flyway and is not supported by godwit.`, { hint: removed, location });
+    throw new ConfigError(`${origin.spelled} has been removed from Flyway and is not supported by godwit${where}.`, { hint: removed, location });
   }
-  if (NOT_IMPLEMENTED.includes(name)) {
-    throw new ConfigError(`${origin.spelled} is not supported by godwit yet.`, {
-      hint: `Remove ${origin.spelled} (from ${origin.source}); godwit would otherwise ignore it silently.`,
-      location,
-    });
-  }
+  if (NOT_IMPLEMENTED.includes(name)) throw notSupported(origin);
   const suggestion = suggestKey(name);
-  throw new ConfigError(`Unknown configuration property: flyway.${name}`, {
-    hint: suggestion === undefined ? 'Run godwit -h to list the configuration properties.' : `Did you mean -${suggestion}?`,
+  throw new ConfigError(`Unknown configuration property: flyway.${name}${where}`, {
+    hint: suggestion === undefined ? 'Run godwit -h to list the configuration properties.' : `Did you mean ${origin.keyPrefix ?? '-'}${suggestion}?`,
     location,
+  });
+}
+
+/** For a Flyway key godwit does not implement: silently ignoring it would do something other than Flyway does. */
+export function notSupported(origin: KeyOrigin): ConfigError {
+  return new ConfigError(`${origin.spelled} is not supported by godwit yet${origin.showSource ? ` (in ${origin.source})` : ''}.`, {
+    hint: `Remove ${origin.spelled} (from ${origin.source}); godwit would otherwise ignore it silently.`,
+    location: `${origin.spelled} (${origin.source})`,
   });
 }
 
@@ -196,13 +215,13 @@ function mapKeyName(name: string, prefix: string): string | undefined {
   return name.startsWith(prefix) && name.length > prefix.length ? name.slice(prefix.length) : undefined;
 }
 
-/** The registry key a mistyped name most likely meant: same letters in another case, or at most two edits away. */
-export function suggestKey(name: string): string | undefined {
+/** The key a mistyped name most likely meant (registry keys unless told otherwise): same letters in another case, or at most two edits away. */
+export function suggestKey(name: string, candidates: readonly string[] = CONFIG_KEYS.map((k) => k.name)): string | undefined {
   const wanted = name.toLowerCase();
   let best: { name: string; distance: number } | undefined;
-  for (const candidate of CONFIG_KEYS) {
-    const distance = editDistance(wanted, candidate.name.toLowerCase());
-    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { name: candidate.name, distance };
+  for (const candidate of candidates) {
+    const distance = editDistance(wanted, candidate.toLowerCase());
+    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { name: candidate, distance };
   }
   return best?.name;
 }

@@ -1,88 +1,149 @@
 /**
- * Merges defaults, `FLYWAY_*` variables and `-key=value` arguments into one Config, remembering where
- * each value came from. Precedence, lowest first: defaults, environment, command line (config files slot
- * in between defaults and environment in a later issue).
+ * Merges defaults, config files, `FLYWAY_*` variables and `-key=value` arguments into one Config,
+ * remembering where each value came from. Precedence, lowest first: defaults, config files (in load
+ * order, see discovery.ts), environment, command line; merge.ts applies it.
  */
+import os from 'node:os';
 import path from 'node:path';
 import type { Config, ConfigSource, LoadedConfig } from './config.js';
+import { displayPath, readConfigFile } from './config-file.js';
+import { discoverConfigFiles, type Discovery, type NamedFile } from './discovery.js';
+import { environmentLayer } from './env-vars.js';
 import {
   CONFIG_KEYS,
-  classifyKey,
   convertValue,
-  envVarName,
   findKey,
   invalidValue,
   JDBC_PROPERTIES_PREFIX,
+  LAUNCH_KEYS,
   PLACEHOLDERS_PREFIX,
-  REFUSED_KEYS,
   type ConfigKey,
   type ConfigValue,
   type RegisteredField,
 } from './keys.js';
-import { MASK, redact } from './redact.js';
+import { addFlatSetting, newLayer, type Entry, type Layer } from './layer.js';
+import { environmentNames, winningEntry, winningFlatEntry, winningMapEntries } from './merge.js';
 import { ConfigError } from '../errors.js';
+
+export { describeConfig } from './describe.js';
 
 export interface LoadInput {
   /** From `parseArgv`: Flyway key names → raw values given on the command line. */
   settings: Record<string, string>;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** The user's home directory, searched for flyway.toml / flyway.conf; `os.homedir()` when absent. */
+  home?: string;
 }
-
-interface RawValue {
-  value: string;
-  source: ConfigSource;
-  /** Where to point in a message about a key's value: the variable name, or `command line`. */
-  origin: string;
-}
-
-const ENV_PLACEHOLDERS = 'FLYWAY_PLACEHOLDERS_';
-const ENV_JDBC_PROPERTIES = 'FLYWAY_JDBC_PROPERTIES_';
 
 export function loadConfig(input: LoadInput): LoadedConfig {
-  const scalars = new Map<string, RawValue>();
-  const placeholders = new Map<string, RawValue>();
-  const jdbcProperties = new Map<string, RawValue>();
+  const environmentVariables = environmentLayer(input.env);
+  const commandLine = argumentLayer(input.settings);
+  const launch = [environmentVariables, commandLine];
 
-  for (const [name, value] of environmentSettings(input.env)) {
-    const raw: RawValue = { value, source: 'environment', origin: envVarName(name) };
-    if (name.startsWith(PLACEHOLDERS_PREFIX)) placeholders.set(name.slice(PLACEHOLDERS_PREFIX.length), raw);
-    else if (name.startsWith(JDBC_PROPERTIES_PREFIX)) jdbcProperties.set(name.slice(JDBC_PROPERTIES_PREFIX.length), raw);
-    else scalars.set(name, raw);
-  }
+  const workingDirectoryEntry = winningFlatEntry(launch, 'workingDirectory');
+  const workingDirectory = path.resolve(input.cwd, String(valueOf('workingDirectory', workingDirectoryEntry)));
+  const named = namedFiles(environmentVariables, commandLine);
+  const discovery = discoverConfigFiles({
+    cwd: input.cwd,
+    home: input.home ?? os.homedir(),
+    workingDirectory,
+    workingDirectorySet: workingDirectoryEntry !== undefined,
+    named,
+  });
+  const encoding = String(valueOf('configFileEncoding', winningFlatEntry(launch, 'configFileEncoding')));
+  const layers = [...discovery.files.map((file) => readConfigFile(file, encoding, input.env, input.cwd)), ...launch];
 
-  for (const [name, value] of Object.entries(input.settings)) {
-    const raw: RawValue = { value, source: 'command line', origin: 'command line' };
-    const classified = classifyKey(name, { spelled: `-${name}`, source: 'command line' });
-    if (classified.kind === 'key') scalars.set(classified.key.name, raw);
-    else if (classified.kind === 'placeholder') placeholders.set(classified.name, raw);
-    else if (classified.kind === 'jdbcProperty') jdbcProperties.set(classified.name, raw);
-    // `environments.<env>.<key>` stays in the settings for the TOML loader; it has no Config field of its own.
-  }
+  const environmentEntry = winningFlatEntry(layers, 'environment');
+  const environment = String(valueOf('environment', environmentEntry));
+  checkEnvironmentExists(environment, environmentEntry, layers, discovery, input.cwd);
 
   const values: Record<string, ConfigValue> = {};
   const sources: Record<string, ConfigSource> = {};
+  const winners = new Map<string, Entry>();
   for (const spec of CONFIG_KEYS) {
-    const raw = scalars.get(spec.name);
-    sources[spec.name] = raw?.source ?? 'default';
-    if (raw !== undefined) values[spec.field] = convertValue(spec, raw.value, raw.origin);
-    else if (spec.defaultValue !== undefined) values[spec.field] = convertValue(spec, spec.defaultValue, 'default');
+    const flatOnly = spec.name === 'environment' || LAUNCH_KEYS.includes(spec.name);
+    const entry = flatOnly ? winningFlatEntry(layers, spec.name) : winningEntry(layers, environment, spec.name);
+    if (entry !== undefined) winners.set(spec.name, entry);
+    sources[spec.name] = entry?.source ?? 'default';
+    if (spec.name !== 'outputType') values[spec.field] = valueOf(spec.name, entry);
   }
-  values.workingDirectory = path.resolve(input.cwd, String(values.workingDirectory));
-  const outputType = scalars.get('outputType');
-  values.outputType = outputType === undefined ? 'text' : checkOutputType(outputType.value);
+  values.workingDirectory = workingDirectory;
+  // Both lists are read (the environment's first), so the setting shows both, as given.
+  values.configFiles = named.map((file) => file.path);
+  const outputType = winners.get('outputType');
+  values.outputType = outputType === undefined ? 'text' : checkOutputType(String(materialize(outputType, 'outputType')));
 
   const config = assemble(values, true);
-  for (const [name, raw] of placeholders) {
-    config.placeholders[name] = raw.value;
-    sources[PLACEHOLDERS_PREFIX + name] = raw.source;
+  for (const [prefix, target] of [[PLACEHOLDERS_PREFIX, config.placeholders], [JDBC_PROPERTIES_PREFIX, config.jdbcProperties]] as const) {
+    for (const [name, entry] of winningMapEntries(layers, environment, prefix)) {
+      target[name] = mapValue(prefix + name, entry);
+      sources[prefix + name] = entry.source;
+    }
   }
-  for (const [name, raw] of jdbcProperties) {
-    config.jdbcProperties[name] = raw.value;
-    sources[JDBC_PROPERTIES_PREFIX + name] = raw.source;
+  checkRanges(config, winners);
+  return { config, sources, files: discovery.files.map((file) => file.path), skippedFiles: discovery.skipped };
+}
+
+/** The command-line settings as a layer; names are checked again because library callers pass them directly. */
+function argumentLayer(settings: Record<string, string>): Layer {
+  const layer = newLayer();
+  for (const [name, value] of Object.entries(settings)) {
+    addFlatSetting(layer, name, { value, source: 'command line', origin: 'command line' }, { spelled: `-${name}`, source: 'command line' }, false);
   }
-  checkRanges(config, scalars);
-  return { config, sources };
+  return layer;
+}
+
+/** FLYWAY_CONFIG_FILES then -configFiles: Flyway reads both lists, the environment's first. */
+function namedFiles(environmentVariables: Layer, commandLine: Layer): NamedFile[] {
+  return [
+    { layer: environmentVariables, origin: 'FLYWAY_CONFIG_FILES' },
+    { layer: commandLine, origin: '-configFiles' },
+  ].flatMap(({ layer, origin }) => {
+    const entry = layer.flat.get('configFiles');
+    const files = entry === undefined ? [] : (valueOf('configFiles', entry) as string[]);
+    return files.map((file) => ({ path: file, origin }));
+  });
+}
+
+/** The typed value of a registry key from its winning entry, or its default when no layer sets it. */
+function valueOf(name: string, entry: Entry | undefined): ConfigValue {
+  const spec = findKey(name) as ConfigKey;
+  if (entry === undefined) return spec.defaultValue === undefined ? undefined : convertValue(spec, spec.defaultValue, 'default');
+  const value = materialize(entry, name);
+  if (!Array.isArray(value)) return convertValue(spec, value, entry.origin);
+  if (spec.type === 'list') return value.map((item) => item.trim()).filter((item) => item !== '');
+  throw invalidValue(spec, value.join(','), entry.origin, 'Expected a single value, not a list.');
+}
+
+/** The entry's text with TOML references resolved; done here, for winners only (see Entry.resolve). */
+function materialize(entry: Entry, key: string): string | string[] {
+  const { resolve, value } = entry;
+  if (resolve === undefined) return value;
+  return Array.isArray(value) ? value.map((item) => resolve(item, key)) : resolve(value, key);
+}
+
+function mapValue(key: string, entry: Entry): string {
+  const value = materialize(entry, key);
+  if (!Array.isArray(value)) return value;
+  throw new ConfigError(`Invalid value for flyway.${key} (from ${entry.origin}). Expected a single value, not a list.`, {
+    location: `flyway.${key} (${entry.origin})`,
+  });
+}
+
+/** Flyway's message, naming where the environment was chosen and which files were read. */
+function checkEnvironmentExists(environment: string, entry: Entry | undefined, layers: readonly Layer[], discovery: Discovery, cwd: string): void {
+  const defined = environmentNames(layers);
+  // "default" needs no table: without one, the flat settings (-url, FLYWAY_URL, flyway.conf) are the connection.
+  if (environment === 'default' || defined.includes(environment)) return;
+  const files = discovery.files.map((file) => displayPath(file.path, cwd));
+  throw new ConfigError(
+    `Environment '${environment}' not found. Check that this environment exists in your configuration (config files read: ${files.length === 0 ? 'none' : files.join(', ')}).`,
+    {
+      hint: `It is selected by ${entry?.origin ?? 'default'}. ${defined.length === 0 ? 'No environment is defined.' : `Environments defined: ${defined.join(', ')}.`}`,
+      location: `environment (${entry?.origin ?? 'default'})`,
+    },
+  );
 }
 
 /** Config fields no registry key fills; `assemble` takes `true` only while this is empty. */
@@ -96,33 +157,6 @@ function assemble(values: Record<string, ConfigValue>, _everyFieldHasAKey: [Unco
   return { ...values, placeholders: {}, jdbcProperties: {} } as unknown as Config;
 }
 
-/**
- * `FLYWAY_*` variables as Flyway key names. Variables for keys godwit refuses are refused here too, since
- * ignoring `FLYWAY_CALLBACKS` would run migrations without the callbacks the user set up. Empty variables
- * count as unset: Compose and Kubernetes produce them from unset substitutions.
- */
-function environmentSettings(env: NodeJS.ProcessEnv): Array<[string, string]> {
-  const found: Array<[string, string]> = [];
-  for (const name of REFUSED_KEYS) {
-    const variable = envVarName(name);
-    if (env[variable]) classifyKey(name, { spelled: variable, source: 'environment' });
-  }
-  for (const spec of CONFIG_KEYS) {
-    const value = env[spec.envVar];
-    if (value) found.push([spec.name, value]);
-  }
-  for (const [variable, value] of Object.entries(env)) {
-    if (!value) continue;
-    // Flyway lower-cases placeholder names from the environment, where they can only be upper case.
-    if (variable.startsWith(ENV_PLACEHOLDERS) && variable.length > ENV_PLACEHOLDERS.length) {
-      found.push([PLACEHOLDERS_PREFIX + variable.slice(ENV_PLACEHOLDERS.length).toLowerCase(), value]);
-    } else if (variable.startsWith(ENV_JDBC_PROPERTIES) && variable.length > ENV_JDBC_PROPERTIES.length) {
-      found.push([JDBC_PROPERTIES_PREFIX + variable.slice(ENV_JDBC_PROPERTIES.length), value]);
-    }
-  }
-  return found;
-}
-
 /** Flyway's own check and message: only `json` (any case) or nothing is accepted. */
 function checkOutputType(value: string): 'text' | 'json' {
   const lower = value.toLowerCase();
@@ -134,32 +168,17 @@ function checkOutputType(value: string): 'text' | 'json' {
   });
 }
 
-function checkRanges(config: Config, scalars: ReadonlyMap<string, RawValue>): void {
+function checkRanges(config: Config, winners: ReadonlyMap<string, Entry>): void {
   const check = (name: string, ok: boolean, expected: string): void => {
     if (ok) return;
     const spec = findKey(name) as ConfigKey;
-    const raw = scalars.get(name);
-    throw invalidValue(spec, raw?.value ?? String(spec.defaultValue), raw?.origin ?? 'default', expected);
+    const entry = winners.get(name);
+    const raw = entry === undefined ? String(spec.defaultValue) : String(materialize(entry, name));
+    throw invalidValue(spec, raw, entry?.origin ?? 'default', expected);
   };
   check('connectRetries', config.connectRetries >= 0, 'Expected 0 or more.');
   check('connectRetriesInterval', config.connectRetriesInterval >= 0, 'Expected 0 or more.');
   check('lockRetryCount', config.lockRetryCount >= -1, 'Expected -1 (retry forever) or a count of 0 or more.');
   check('placeholderPrefix', config.placeholderPrefix !== '', 'It must not be empty.');
   check('placeholderSuffix', config.placeholderSuffix !== '', 'It must not be empty.');
-}
-
-/** The effective configuration for `-X`: `key = value (source)`, secrets and URL passwords masked. */
-export function describeConfig(loaded: LoadedConfig): string[] {
-  const { config, sources } = loaded;
-  const lines: string[] = [];
-  const line = (name: string, value: unknown, secret: boolean): void => {
-    const shown = value === undefined ? '<unset>' : secret ? MASK : Array.isArray(value) ? value.join(',') : String(value);
-    lines.push(`${name} = ${shown} (${sources[name] ?? 'default'})`);
-  };
-  for (const spec of CONFIG_KEYS) line(spec.name, config[spec.field], spec.secret);
-  for (const [name, value] of Object.entries(config.placeholders)) line(PLACEHOLDERS_PREFIX + name, value, false);
-  for (const [name, value] of Object.entries(config.jdbcProperties)) {
-    line(JDBC_PROPERTIES_PREFIX + name, value, /password|secret|token|key/i.test(name));
-  }
-  return lines.map((text) => redact(text, [config.password]));
 }

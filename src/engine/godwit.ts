@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.js';
-import { redactUrl } from '../config/jdbc-url.js';
+import { displayUrl } from '../config/jdbc-url.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { baseline } from './commands/baseline.js';
 import { clean } from './commands/clean.js';
@@ -79,7 +79,7 @@ export class Godwit {
   private connect(log: Logger): Promise<Dialect> {
     this.session ??= (async () => {
       const dialect = await openDialect(this.config, log);
-      log.info(`Database: ${redactUrl(this.config.url ?? '')} (${dialect.displayName} ${await dialect.serverVersion()})`);
+      log.info(`Database: ${displayUrl(this.config.url ?? '')} (${dialect.displayName} ${await dialect.serverVersion()})`);
       return dialect;
     })();
     // A failed attempt must not be remembered: the next command tries again.

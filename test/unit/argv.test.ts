@@ -2,16 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { COMMANDS, helpText, parseArgv } from '../../src/config/argv.js';
 import { CONFIG_KEYS } from '../../src/config/keys.js';
 import { ConfigError } from '../../src/errors.js';
+import { errorOf as errorOfType } from '../helpers/errors.js';
 
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
+const errorOf = (fn: () => unknown): ConfigError => errorOfType(fn, ConfigError);
 
 describe('parseArgv', () => {
   it('keeps commands in the order given', () => {
@@ -47,6 +40,13 @@ describe('parseArgv', () => {
     expect(parseArgv(['-placeholders.App_Role=Owner', '-jdbcProperties.sslMode=require']).settings).toEqual({
       'placeholders.app_role': 'Owner',
       'jdbcProperties.sslMode': 'require',
+    });
+  });
+
+  it('accepts -configFiles and -configFileEncoding, which name the config files to read', () => {
+    expect(parseArgv(['-configFiles=a.toml,b.conf', '-configFileEncoding=ISO-8859-1']).settings).toEqual({
+      configFiles: 'a.toml,b.conf',
+      configFileEncoding: 'ISO-8859-1',
     });
   });
 
@@ -115,7 +115,7 @@ describe('parseArgv errors', () => {
   });
 
   it('refuses keys godwit does not implement yet, by name', () => {
-    for (const name of ['callbacks', 'skipDefaultCallbacks', 'cherryPick', 'dryRunOutput', 'configFiles', 'driver', 'licenseKey']) {
+    for (const name of ['callbacks', 'skipDefaultCallbacks', 'cherryPick', 'dryRunOutput', 'driver', 'licenseKey']) {
       expect(errorOf(() => parseArgv([`-${name}=x`])).message).toBe(`-${name} is not supported by godwit yet.`);
     }
   });
@@ -150,6 +150,12 @@ describe('helpText', () => {
   it('lists every command and the flags', () => {
     for (const command of COMMANDS) expect(text).toMatch(new RegExp(`^\\s+${command}\\s{2,}\\S`, 'm'));
     for (const flag of ['-X', '-q', '-v, --version', '-h, -?, --help', '-placeholders.<name>=<value>']) expect(text).toContain(flag);
+  });
+
+  it('says where settings come from and which source wins', () => {
+    expect(flat).toContain('FLYWAY_BASELINE_ON_MIGRATE');
+    expect(flat).toContain('flyway.toml (or flyway.conf)');
+    expect(flat).toContain('The command line wins over the environment, which wins over config files.');
   });
 
   it('shows defaults and never a commander-style --flag of its own', () => {

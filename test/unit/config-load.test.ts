@@ -1,25 +1,29 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS, envVarName, findKey, invalidValue, type ConfigKey } from '../../src/config/keys.js';
 import { describeConfig, loadConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
+import { errorOf as errorOfType } from '../helpers/errors.js';
+
+const errorOf = (fn: () => unknown): ConfigError => errorOfType(fn, ConfigError);
 
 const CWD = path.resolve('/srv/app');
 const SECRET = 'Pa55-w0rd!';
 
+// A home without config files, so that the developer's ~/flyway.toml cannot change these results.
 function load(settings: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}) {
-  return loadConfig({ settings, env, cwd: CWD });
+  return loadConfig({ settings, env, cwd: CWD, home: CWD });
 }
 
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
+/** Two empty config files, for the key that names files: they must exist to be accepted. */
+const EMPTY_FILES = (() => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'godwit-load-'));
+  const files = [path.join(dir, 'one.conf'), path.join(dir, 'two.conf')];
+  for (const file of files) writeFileSync(file, '');
+  return files;
+})();
 
 /** A valid raw value for each type, different from every default, so that picking it up is visible. */
 function sampleValue(spec: ConfigKey): string {
@@ -29,7 +33,7 @@ function sampleValue(spec: ConfigKey): string {
     case 'integer':
       return '7';
     case 'list':
-      return 'one,two';
+      return spec.name === 'configFiles' ? EMPTY_FILES.join(',') : 'one,two';
     case 'string':
       return spec.name === 'outputType' ? 'json' : `sample-${spec.name}`;
   }
@@ -81,6 +85,8 @@ describe('defaults', () => {
       cleanDisabled: true,
       postgresqlTransactionalLock: true,
       workingDirectory: CWD,
+      configFiles: [],
+      configFileEncoding: 'UTF-8',
       environment: 'default',
       outputType: 'text',
     });
@@ -104,7 +110,9 @@ describe('environment variables', () => {
     const expectedVariable = `FLYWAY_${spec.name.replace(/([A-Z])/g, '_$1').replace(/\./g, '_').toUpperCase()}`;
     expect(spec.envVar).toBe(expectedVariable);
     const raw = sampleValue(spec);
-    const { config, sources } = load({}, { [expectedVariable]: raw });
+    // An environment other than "default" must be defined somewhere to be selected.
+    const settings = spec.name === 'environment' ? { [`environments.${raw}.user`]: 'u' } : {};
+    const { config, sources } = load(settings, { [expectedVariable]: raw });
     const defaults = load().config;
     expect(config[spec.field]).not.toEqual(defaults[spec.field]);
     expect(sources[spec.name]).toBe('environment');
