@@ -1,4 +1,5 @@
-import { parseArgv, helpText } from '../config/argv.js';
+import { parseArgv, helpText, type ParsedArgs } from '../config/argv.js';
+import { GodwitError } from '../errors.js';
 import { describeConfig, loadConfig } from '../config/load.js';
 import { redact } from '../config/redact.js';
 import { Godwit } from '../engine/godwit.js';
@@ -8,8 +9,18 @@ import { consoleLogger } from './console-logger.js';
 import { errorJson, formatError } from './errors.js';
 import { renderInfo } from './render-info.js';
 
-function run(godwit: Godwit, command: string): Promise<CommandResult> {
+function run(godwit: Godwit, command: string, parsed: ParsedArgs): Promise<CommandResult> {
   switch (command) {
+    case 'init':
+      return godwit.init();
+    case 'new':
+      return godwit.newMigration({ ...parsed.scaffold, description: parsed.scaffold.description ?? '' });
+    case 'undo':
+      return Promise.reject(
+        new GodwitError('NOT_IMPLEMENTED', 'undo is not available in this version of godwit yet.', {
+          hint: 'Apply the U<version>__*.sql file by hand meanwhile, then run repair.',
+        }),
+      );
     case 'migrate':
       return godwit.migrate();
     case 'info':
@@ -57,7 +68,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const results: CommandResult[] = [];
     try {
       for (const command of parsed.commands) {
-        const result = await run(godwit, command);
+        const result = await run(godwit, command, parsed);
         results.push(result);
         if (config.outputType !== 'json' && result.operation === 'info') process.stdout.write(`${clean(renderInfo(result))}\n`);
       }

@@ -8,7 +8,7 @@ import { ConfigError } from '../errors.js';
 import { CONFIG_KEYS, classifyKey, findKey, JDBC_PROPERTIES_PREFIX, PLACEHOLDERS_PREFIX, type ConfigKey } from './keys.js';
 
 /** Commands the engine runs. `help` and `version` are accepted too but become the flags of the result. */
-export const COMMANDS = ['migrate', 'info', 'validate', 'clean', 'baseline', 'repair', 'undo'] as const;
+export const COMMANDS = ['migrate', 'info', 'validate', 'clean', 'baseline', 'repair', 'undo', 'init', 'new'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const COMMAND_DESCRIPTIONS: Record<CommandName, string> = {
@@ -19,6 +19,8 @@ const COMMAND_DESCRIPTIONS: Record<CommandName, string> = {
   baseline: 'Mark an existing schema as being at -baselineVersion',
   repair: 'Remove failed rows and realign checksums in the history table',
   undo: 'Undo the latest versioned migration',
+  init: 'Start a project here: a commented flyway.toml and an empty sql/ folder',
+  new: 'Create the next migration file: new <description> [-repeatable | -undo] [-versionStyle=timestamp]',
 };
 
 export interface ParsedArgs {
@@ -30,7 +32,15 @@ export interface ParsedArgs {
   quiet: boolean;
   help: boolean;
   version: boolean;
+  /** What `new` creates: its description, and the kind and version style flags. */
+  scaffold: { description: string | undefined; kind: 'versioned' | 'repeatable' | 'undo'; versionStyle: 'sequential' | 'timestamp' };
 }
+
+/** Options of `new` only: not configuration keys, so they never reach the registry. */
+const SCAFFOLD_FLAGS: ReadonlyMap<string, 'repeatable' | 'undo'> = new Map([
+  ['-repeatable', 'repeatable'],
+  ['-undo', 'undo'],
+]);
 
 const FLAGS: ReadonlyMap<string, 'debug' | 'quiet' | 'help' | 'version' | 'ignored'> = new Map([
   ['-X', 'debug'],
@@ -46,13 +56,31 @@ const FLAGS: ReadonlyMap<string, 'debug' | 'quiet' | 'help' | 'version' | 'ignor
 
 /** Parses the arguments after the program name (`process.argv.slice(2)`). */
 export function parseArgv(argv: string[]): ParsedArgs {
-  const result: ParsedArgs = { commands: [], settings: {}, debug: false, quiet: false, help: false, version: false };
+  const result: ParsedArgs = {
+    commands: [],
+    settings: {},
+    debug: false,
+    quiet: false,
+    help: false,
+    version: false,
+    scaffold: { description: undefined, kind: 'versioned', versionStyle: 'sequential' },
+  };
   // Flyway drops empty arguments, which an unset shell variable ("$EXTRA_ARGS") produces.
   const args = argv.filter((arg) => arg.trim() !== '');
   args.forEach((arg, index) => {
     const flag = FLAGS.get(arg);
     if (flag !== undefined) {
       if (flag !== 'ignored') result[flag] = true;
+    } else if (SCAFFOLD_FLAGS.has(arg)) {
+      result.scaffold.kind = SCAFFOLD_FLAGS.get(arg)!;
+    } else if (arg.startsWith('-versionStyle=')) {
+      const style = arg.slice('-versionStyle='.length);
+      if (style !== 'sequential' && style !== 'timestamp') {
+        throw new ConfigError(`Invalid value for -versionStyle: '${style}'. Expected sequential or timestamp.`, { location: '-versionStyle' });
+      }
+      result.scaffold.versionStyle = style;
+    } else if (args[index - 1] === 'new' && result.commands.at(-1) === 'new' && result.scaffold.description === undefined) {
+      result.scaffold.description = arg;
     } else if (arg.startsWith('-')) {
       parseSetting(arg, args[index + 1], result.settings);
     } else if (arg === 'help' || arg === 'version') {

@@ -12,7 +12,9 @@ import type { EngineContext } from './context.js';
 import { createContext } from './context.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
-import type { BaselineResult, CleanResult, CommandResult, InfoResult, MigrateResult, RepairResult, ValidateResult } from './results.js';
+import type { BaselineResult, CleanResult, InfoResult, InitResult, MigrateResult, NewMigrationResult, OperationResult, RepairResult, ValidateResult } from './results.js';
+import type { NewMigrationOptions } from './commands/scaffold.js';
+import { initProject, newMigration } from './commands/scaffold.js';
 
 export interface GodwitOptions {
   logger?: Logger;
@@ -57,7 +59,17 @@ export class Godwit {
     return this.run(clean);
   }
 
-  private async run<T extends CommandResult>(command: (ctx: EngineContext) => Promise<T>): Promise<T> {
+  /** Writes a commented flyway.toml and an empty sql/ folder into the working directory; no database. */
+  init(): Promise<InitResult> {
+    return initProject(this.config, this.logger);
+  }
+
+  /** Creates the next migration file in the first location; no database. */
+  newMigration(options: Partial<NewMigrationOptions> & { description: string }): Promise<NewMigrationResult> {
+    return newMigration(this.config, { kind: 'versioned', versionStyle: 'sequential', now: new Date(), ...options }, this.logger);
+  }
+
+  private async run<T extends OperationResult>(command: (ctx: EngineContext) => Promise<T>): Promise<T> {
     const warnings: string[] = [];
     const log: Logger = {
       info: (m) => this.logger.info(m),

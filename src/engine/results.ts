@@ -99,4 +99,17 @@ export interface CleanResult extends OperationResult {
   schemasDropped: string[];
 }
 
-export type CommandResult = InfoResult | MigrateResult | ValidateResult | BaselineResult | RepairResult | CleanResult;
+export interface InitResult {
+  operation: 'init';
+  configFile: string;
+  locations: string;
+}
+
+export interface NewMigrationResult {
+  operation: 'new';
+  filepath: string;
+  /** null for a repeatable. */
+  version: string | null;
+}
+
+export type CommandResult = InfoResult | MigrateResult | ValidateResult | BaselineResult | RepairResult | CleanResult | InitResult | NewMigrationResult;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -44,6 +44,10 @@ export async function readCachedInit(): Promise<Blob | undefined> {
   } catch {
     return undefined;
   }
+}
+
+export async function dropCachedInit(): Promise<void> {
+  await rm(cachePath(), { force: true });
 }
 
 /** Best effort: a read-only home must not make the migration fail, only the next start slower. */
