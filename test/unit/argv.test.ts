@@ -13,7 +13,17 @@ describe('parseArgv', () => {
   });
 
   it('accepts every engine command, undo included', () => {
-    expect(parseArgv([...COMMANDS]).commands).toEqual(['migrate', 'info', 'validate', 'clean', 'baseline', 'repair', 'undo']);
+    expect(parseArgv([...COMMANDS.filter((c) => c !== 'new')]).commands).toEqual(['migrate', 'info', 'validate', 'clean', 'baseline', 'repair', 'undo', 'init']);
+  });
+
+  it('takes the word after new as its description, with the scaffold flags anywhere', () => {
+    const parsed = parseArgv(['-X', 'new', 'Add phone', '-undo', '-versionStyle=timestamp']);
+    expect(parsed.commands).toEqual(['new']);
+    expect(parsed.scaffold).toEqual({ description: 'Add phone', kind: 'undo', versionStyle: 'timestamp' });
+    expect(parseArgv(['new', 'Views', '-repeatable']).scaffold.kind).toBe('repeatable');
+    expect(parseArgv(['new']).scaffold.description).toBeUndefined();
+    expect(errorOf(() => parseArgv(['new', 'a', 'b'])).message).toBe('Invalid command: b');
+    expect(errorOf(() => parseArgv(['new', 'a', '-versionStyle=daily'])).message).toContain("'daily'");
   });
 
   it('takes everything after the first = as the value', () => {
