@@ -15,6 +15,7 @@ import { crc32 } from 'node:zlib';
 import { PGlite } from '@electric-sql/pglite';
 import { expect } from 'vitest';
 import { REPO_ROOT, type CliResult } from './cli.js';
+import { type HistoryRow, infoRows } from './output.js';
 
 const BIN = fileURLToPath(new URL('../../bin/godwit.js', import.meta.url));
 
@@ -59,17 +60,6 @@ export async function rows<T = Record<string, unknown>>(db: PGlite, sql: string,
   return (await db.query<T>(sql, params)).rows;
 }
 
-export interface HistoryRow {
-  installed_rank: number;
-  version: string | null;
-  description: string;
-  type: string;
-  script: string;
-  checksum: number | null;
-  installed_by: string;
-  execution_time: number;
-  success: boolean;
-}
 
 /** The history table of `schema` without installed_on, by rank. */
 export function history(db: PGlite, schema = 'public'): Promise<HistoryRow[]> {
@@ -85,24 +75,7 @@ export async function relationExists(db: PGlite, qualified: string): Promise<boo
   return row!.found;
 }
 
-export interface InfoRow {
-  category: string;
-  version: string;
-  description: string;
-  type: string;
-  state: string;
-}
 
-/** Rows of the `info` table printed on stdout (header excluded). */
-export function infoRows(stdout: string): InfoRow[] {
-  return stdout
-    .split(/\r?\n/)
-    .filter((line) => line.startsWith('|') && !/^\|\s*Category\s*\|/.test(line) && !line.includes('No migrations found'))
-    .map((line) => {
-      const cells = line.split('|').slice(1, -1).map((cell) => cell.trim());
-      return { category: cells[0]!, version: cells[1]!, description: cells[2]!, type: cells[3]!, state: cells[5]! };
-    });
-}
 
 /** `[version or description, state]` per info row: compact enough to compare whole tables. */
 export function infoStates(stdout: string): Array<[string, string]> {

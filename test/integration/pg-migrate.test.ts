@@ -16,31 +16,13 @@ import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliOptions, type CliResult } from '../helpers/cli.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/postgres.js';
+import { FAILS_ON_THIRD_STATEMENT, type HistoryRow, infoRows } from '../helpers/output.js';
 
 const server = await requirePostgres();
 
 const HISTORY = 'flyway_schema_history';
 
-interface HistoryRow {
-  installed_rank: number;
-  version: string | null;
-  description: string;
-  type: string;
-  script: string;
-  checksum: number | null;
-  installed_by: string;
-  installed_on: Date;
-  execution_time: number;
-  success: boolean;
-}
 
-interface InfoRow {
-  category: string;
-  version: string;
-  description: string;
-  type: string;
-  state: string;
-}
 
 /** flyway-compat.md §2: signed CRC-32 of the UTF-8 text without a leading BOM and without any CR or LF. */
 function flywayChecksum(text: string): number {
@@ -54,16 +36,6 @@ function lineOf(text: string, needle: string): number {
   return text.slice(0, at).split('\n').length;
 }
 
-/** Rows of the `info` table printed on stdout (header excluded). */
-function infoRows(stdout: string): InfoRow[] {
-  return stdout
-    .split(/\r?\n/)
-    .filter((line) => line.startsWith('|') && !/^\|\s*Category\s*\|/.test(line) && !line.includes('No migrations found'))
-    .map((line) => {
-      const cells = line.split('|').slice(1, -1).map((cell) => cell.trim());
-      return { category: cells[0]!, version: cells[1]!, description: cells[2]!, type: cells[3]!, state: cells[5]! };
-    });
-}
 
 const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
 
@@ -298,20 +270,7 @@ describe.skipIf(server === null)('godwit migrate against PostgreSQL', () => {
 
   describe('one transaction per migration', () => {
     const V1 = 'CREATE TABLE a (id INT);\n';
-    const V2_BROKEN = [
-      '-- V2 creates a table, fills it, then fails on its third statement.',
-      '',
-      'CREATE TABLE v2_made (id INT);',
-      '',
-      'INSERT INTO v2_made VALUES (1);',
-      '',
-      '/* the next statement refers to a table',
-      '   that does not exist */',
-      '',
-      'INSERT INTO no_such_table (id)',
-      'VALUES (1);',
-      '',
-    ].join('\n');
+    const V2_BROKEN = FAILS_ON_THIRD_STATEMENT;
     const V2_FIXED = V2_BROKEN.replace('no_such_table', 'v2_made');
     const V3 = 'CREATE TABLE v3_made (id INT);\n';
     const failingLine = lineOf(V2_BROKEN, 'INSERT INTO no_such_table');

@@ -29,9 +29,9 @@ import {
   rows,
   tempDirectory,
   writeFiles,
-  type HistoryRow,
 } from '../helpers/pglite.js';
 import { createTestDatabase, findPostgres, type TestDatabase } from '../helpers/postgres.js';
+import { FAILS_ON_THIRD_STATEMENT, type HistoryRow } from '../helpers/output.js';
 
 const SHOP = join(REPO_ROOT, 'fixtures/shop/sql');
 const SHOP_LOCATION = `-locations=filesystem:${SHOP}`;
@@ -309,20 +309,7 @@ describe('the engine on one pglite:PATH data directory', () => {
   const on = (schema: string, set: string) => [`-url=pglite:${dataDir}`, `-schemas=${schema}`, `-locations=filesystem:${join(sets, set)}`];
 
   describe('a failing migration', () => {
-    const V2_BROKEN = [
-      '-- V2 creates a table, fills it, then fails on its third statement.',
-      '',
-      'CREATE TABLE v2_made (id INT);',
-      '',
-      'INSERT INTO v2_made VALUES (1);',
-      '',
-      '/* the next statement refers to a table',
-      '   that does not exist */',
-      '',
-      'INSERT INTO no_such_table (id)',
-      'VALUES (1);',
-      '',
-    ].join('\n');
+    const V2_BROKEN = FAILS_ON_THIRD_STATEMENT;
     let failed: CliResult;
 
     beforeAll(async () => {
