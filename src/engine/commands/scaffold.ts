@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../config/config.js';
@@ -57,7 +58,9 @@ function timestampVersion(now: Date): string {
  */
 export async function newMigration(config: Config, options: NewMigrationOptions, log: Logger): Promise<NewMigrationResult> {
   const description = fileDescription(options.description);
-  const resolved = await resolveMigrations(config, { placeholdersFor: () => null, warn: (m) => log.warn(m) });
+  const directory = firstLocationDirectory(config);
+  // A location that does not exist yet simply has no migrations: `new` is about to create it.
+  const resolved = existsSync(directory) ? await resolveMigrations(config, { placeholdersFor: () => null, warn: (m) => log.warn(m) }) : [];
   const latest = resolved.filter((m) => m.kind === 'versioned').at(-1)?.version ?? null;
   const suffix = config.sqlMigrationSuffixes[0] ?? '.sql';
   const separator = config.sqlMigrationSeparator;
@@ -69,6 +72,10 @@ export async function newMigration(config: Config, options: NewMigrationOptions,
     name = `${config.repeatableSqlMigrationPrefix}${separator}${description}${suffix}`;
   } else if (options.kind === 'undo') {
     if (!latest) throw new GodwitError('NO_MIGRATION', 'There is no versioned migration to write an undo migration for.');
+    const existing = resolved.find((m) => m.kind === 'undo' && m.version?.equals(latest));
+    if (existing) {
+      throw new GodwitError('FILE_EXISTS', `Version ${latest.text} already has an undo migration: ${existing.physicalPath}.`, { location: existing.physicalPath });
+    }
     version = latest.text;
     name = `${config.undoSqlMigrationPrefix}${version}${separator}${description}${suffix}`;
   } else {
@@ -76,7 +83,7 @@ export async function newMigration(config: Config, options: NewMigrationOptions,
     version = options.versionStyle === 'timestamp' ? timestampVersion(options.now) : String(major + 1n);
     name = `${config.sqlMigrationPrefix}${version}${separator}${description}${suffix}`;
   }
-  const filepath = path.join(firstLocationDirectory(config), name);
+  const filepath = path.join(directory, name);
   await writeNew(filepath, `-- ${options.description.trim()}\n`);
   log.info(`Created ${path.relative(config.workingDirectory, filepath) || filepath}`);
   return { operation: 'new', filepath, version };
