@@ -1,6 +1,7 @@
 import type { ConnectionTarget } from '../config/jdbc-url.js';
 import { ConfigError } from '../errors.js';
 import type { Dialect } from './dialect.js';
+import { MysqlDialect } from './mysql/mysql-dialect.js';
 import { connectPgServer } from './postgres/pg-client.js';
 import { PostgresDialect } from './postgres/postgres-dialect.js';
 
@@ -25,6 +26,9 @@ export function createDialect(target: ConnectionTarget, options: DialectOptions)
         name: 'pglite',
         displayName: 'PostgreSQL',
       });
+    case 'mysql':
+    case 'mariadb':
+      return new MysqlDialect({ target, user: options.user, password: options.password }, target.dialect);
     default:
       throw new ConfigError(`Database type '${target.dialect}' is recognised in -url but not supported by this version of godwit yet.`, {
         hint: 'Use a jdbc:postgresql:// URL, or pglite:memory / pglite:PATH for the embedded database.',

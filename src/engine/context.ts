@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { Dialect, SessionInfo } from '../dialects/dialect.js';
+import { ConfigError } from '../errors.js';
 import { builtInPlaceholders } from './placeholders.js';
 import type { Logger } from './logger.js';
 import { SchemaHistory } from './schema-history.js';
@@ -20,10 +21,17 @@ export interface EngineContext {
 
 /**
  * Flyway's schema rules: the history table goes to defaultSchema, else the first of schemas, else the
- * connection's current schema; a defaultSchema outside the list is managed too.
+ * connection's current schema; a defaultSchema outside the list is managed too. A connection without one
+ * (a MySQL URL naming no database) is an error, as in Flyway, rather than a guess.
  */
 export function managedSchemas(config: Config, currentSchema: string | null): { defaultSchema: string; schemas: string[] } {
-  const defaultSchema = config.defaultSchema ?? config.schemas[0] ?? currentSchema ?? 'public';
+  const defaultSchema = config.defaultSchema ?? config.schemas[0] ?? currentSchema;
+  if (defaultSchema === null) {
+    throw new ConfigError("Unable to determine schema for the schema history table. Set a default schema for the connection or specify one using the 'defaultSchema' property", {
+      hint: 'Name the database in -url, or set -schemas (or -defaultSchema).',
+      location: 'defaultSchema',
+    });
+  }
   const schemas = config.schemas.length > 0 ? [...config.schemas] : [defaultSchema];
   if (!schemas.includes(defaultSchema)) schemas.unshift(defaultSchema);
   return { defaultSchema, schemas };

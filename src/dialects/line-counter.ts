@@ -1,0 +1,29 @@
+const LF = 10;
+
+/**
+ * Counts `\n`, `\r\n` and lone `\r` as one line ending each. Positions must be asked for in
+ * increasing order; jumping from one line ending to the next with indexOf keeps it off the hot path.
+ */
+export class LineCounter {
+  private line = 1;
+  private nextLf: number;
+  private nextCr: number;
+
+  constructor(private readonly text: string) {
+    this.nextLf = text.indexOf('\n');
+    this.nextCr = text.indexOf('\r');
+  }
+
+  lineAt(position: number): number {
+    const text = this.text;
+    while (this.nextLf >= 0 && this.nextLf < position) {
+      this.line++;
+      this.nextLf = text.indexOf('\n', this.nextLf + 1);
+    }
+    while (this.nextCr >= 0 && this.nextCr < position) {
+      if (text.charCodeAt(this.nextCr + 1) !== LF) this.line++;
+      this.nextCr = text.indexOf('\r', this.nextCr + 1);
+    }
+    return this.line;
+  }
+}

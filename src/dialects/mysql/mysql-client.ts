@@ -1,0 +1,109 @@
+import type mysql from 'mysql2/promise';
+import type { ConnectionTarget } from '../../config/jdbc-url.js';
+import { ConfigError, ConnectionError } from '../../errors.js';
+import { connectionErrorMessage } from './connection-errors.js';
+
+export interface MysqlServerOptions {
+  target: ConnectionTarget;
+  user: string | undefined;
+  password: string | undefined;
+  connectTimeoutMs?: number;
+}
+
+/** A parameterised query (a server-side prepared statement) returning rows: what the SQL helpers need. */
+export type Select = (sql: string, params: mysql.ExecuteValues[]) => Promise<Array<Record<string, unknown>>>;
+
+type Tls = mysql.ConnectionOptions['ssl'];
+
+// Functions, not constants: mysql2 writes into the object it is given.
+/** Encrypted, certificate not checked: what Connector/J's REQUIRED and MariaDB's `trust` mean. */
+const encryptOnly = (): Tls => ({ rejectUnauthorized: false });
+/** The certificate must chain to a trusted CA (Node's store plus NODE_EXTRA_CA_CERTS), any host name. */
+const verifyCa = (): Tls => ({ rejectUnauthorized: true, verifyIdentity: false });
+/** …and name the host of the URL. */
+const verifyFull = (): Tls => ({ rejectUnauthorized: true, verifyIdentity: true });
+
+/**
+ * TLS from the URL parameters Flyway users already have: Connector/J's `sslMode` (and its older
+ * `useSSL`), MariaDB Connector/J's `sslmode`. PREFERRED connects in plain text: mysql2 has no
+ * "TLS if the server offers it" mode, and refusing the URL would break Connector/J's own default.
+ */
+export function tlsOption(params: Record<string, string>): Tls {
+  const connectorJ = params.sslMode;
+  if (connectorJ !== undefined) {
+    switch (connectorJ.toUpperCase()) {
+      case 'DISABLED':
+      case 'PREFERRED':
+        return undefined;
+      case 'REQUIRED':
+        return encryptOnly();
+      case 'VERIFY_CA':
+        return verifyCa();
+      case 'VERIFY_IDENTITY':
+        return verifyFull();
+      default:
+        throw unknownMode('sslMode', connectorJ, 'DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY');
+    }
+  }
+  const mariadb = params.sslmode;
+  if (mariadb !== undefined) {
+    switch (mariadb.toLowerCase()) {
+      case 'disable':
+        return undefined;
+      case 'trust':
+        return encryptOnly();
+      case 'verify-ca':
+        return verifyCa();
+      case 'verify-full':
+        return verifyFull();
+      default:
+        throw unknownMode('sslmode', mariadb, 'disable, trust, verify-ca, verify-full');
+    }
+  }
+  if (params.useSSL?.toLowerCase() === 'true') return params.verifyServerCertificate?.toLowerCase() === 'true' ? verifyFull() : encryptOnly();
+  return undefined;
+}
+
+function unknownMode(name: string, value: string, allowed: string): ConfigError {
+  return new ConfigError(`Unknown ${name} '${value}' in -url.`, { hint: `Use one of ${allowed}.`, location: 'url' });
+}
+
+export function connectionOptions(options: MysqlServerOptions): mysql.ConnectionOptions {
+  const { target } = options;
+  return {
+    host: target.host,
+    port: target.port,
+    database: target.database || undefined,
+    user: options.user ?? target.user,
+    password: options.password ?? target.password,
+    ssl: tlsOption(target.params),
+    charset: 'utf8mb4',
+    // Each statement of a script is sent on its own: a missed split must fail, not run half-parsed.
+    multipleStatements: false,
+    supportBigNumbers: true,
+    dateStrings: false,
+    timezone: 'local',
+    connectTimeout: options.connectTimeoutMs ?? 15_000,
+  };
+}
+
+/** One session over mysql2; failures to open it are ConnectionErrors without the password. */
+export async function connectMysql(options: mysql.ConnectionOptions, product: string): Promise<mysql.Connection> {
+  // Loaded on demand: mysql2 takes a few hundred milliseconds to load, which runs on other databases should not pay.
+  const { createConnection } = (await import('mysql2/promise')).default;
+  try {
+    const connection = await createConnection(options);
+    // A server that drops the connection later must surface as a query error, not crash the process.
+    connection.on('error', () => undefined);
+    return connection;
+  } catch (error) {
+    const description = {
+      product,
+      host: options.host ?? 'localhost',
+      port: options.port ?? 3306,
+      database: options.database ?? '',
+      user: options.user ?? '',
+    };
+    throw new ConnectionError(connectionErrorMessage(error, description), { cause: error });
+  }
+}

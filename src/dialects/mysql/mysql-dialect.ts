@@ -1,0 +1,301 @@
+import type mysql from 'mysql2/promise';
+import { ConnectionError } from '../../errors.js';
+import type { AppliedMigration, NewHistoryRow } from '../../engine/types.js';
+import { MigrationVersion } from '../../engine/version.js';
+import type { Dialect, LockOptions, SessionInfo, SqlStatement } from '../dialect.js';
+import { StatementError } from '../dialect.js';
+import { dropNonTableStatements, dropSequenceStatements, dropTableStatements, isEmpty } from './clean.js';
+import {
+  createIndexSql,
+  createTableAsBaselineSql,
+  createTableSql,
+  deleteRowsSql,
+  insertRowSql,
+  selectRowsSql,
+  SESSION_USER_SQL,
+  updateRowSql,
+  type HistoryTableNames,
+} from './history-sql.js';
+import { connectionOptions, connectMysql, type MysqlServerOptions, type Select } from './mysql-client.js';
+import { acquireNamedLock, mysqlLockName, releaseNamedLock } from './named-lock.js';
+import { splitMysqlScript } from './splitter.js';
+
+type Product = 'mysql' | 'mariadb';
+const DISPLAY_NAME: Record<Product, string> = { mysql: 'MySQL', mariadb: 'MariaDB' };
+
+/** ER_GTID_UNSAFE_CREATE_SELECT: servers enforcing GTID consistency refuse CREATE TABLE … SELECT. */
+const GTID_UNSAFE_CREATE_SELECT = 1786;
+
+interface MysqlError {
+  code?: string;
+  errno?: number;
+  sqlState?: string;
+  message?: string;
+}
+
+/**
+ * MySQL and MariaDB behind one dialect, as in Flyway, where MariaDB is MySQL with a different name and an
+ * unnamed primary key. Schemas are databases. DDL commits implicitly, so a failed migration cannot be
+ * rolled back (supportsTransactionalDdl false) and the lock is a session-scoped named lock.
+ */
+export class MysqlDialect implements Dialect {
+  readonly supportsTransactionalDdl = false;
+  readonly supportsTransactionalLock = false;
+
+  /** From the URL until connect() asks the server, which may be MariaDB behind a jdbc:mysql:// URL. */
+  private product: Product;
+  private connection: mysql.Connection | undefined;
+  private options: mysql.ConnectionOptions | undefined;
+  private version = '';
+  /** GET_LOCK is re-entrant and counted: each acquisition needs its own RELEASE_LOCK. */
+  private readonly heldLocks = new Map<string, number>();
+  /** The database setCurrentSchema asked for; `USE` waits until it exists (migrate creates it first). */
+  private wantedSchema: string | undefined;
+  private wantedSchemaInUse = false;
+
+  constructor(
+    private readonly server: MysqlServerOptions,
+    product: Product,
+  ) {
+    this.product = product;
+  }
+
+  get name(): string {
+    return this.product;
+  }
+
+  get displayName(): string {
+    return DISPLAY_NAME[this.product];
+  }
+
+  private get db(): mysql.Connection {
+    if (!this.connection) throw new ConnectionError(`Not connected to ${this.displayName}.`);
+    return this.connection;
+  }
+
+  /** A parameterised statement, prepared on the server: no client-side escaping to get wrong. */
+  private readonly select: Select = async (sql, params) => {
+    const [rows] = await this.db.execute(sql, params);
+    return Array.isArray(rows) ? (rows as Array<Record<string, unknown>>) : [];
+  };
+
+  async connect(): Promise<void> {
+    this.options = connectionOptions(this.server);
+    this.connection = await connectMysql(this.options, this.displayName);
+    const rows = await this.select('SELECT VERSION() AS version', []);
+    this.version = String(rows[0]?.version ?? '');
+    this.product = /mariadb/i.test(this.version) ? 'mariadb' : 'mysql';
+  }
+
+  async close(): Promise<void> {
+    const connection = this.connection;
+    this.connection = undefined;
+    if (!connection) return;
+    await connection.end().catch(() => connection.destroy());
+  }
+
+  /** The release number, as Flyway extracts it: `10.11.19` from `10.11.19-MariaDB-0+deb12u1`. */
+  async serverVersion(): Promise<string> {
+    return /\d+\.\d+\.\d+/.exec(this.version)?.[0] ?? this.version;
+  }
+
+  async session(): Promise<SessionInfo> {
+    const rows = await this.select(`SELECT ${SESSION_USER_SQL} AS user, DATABASE() AS db`, []);
+    const database = rows[0]?.db == null ? null : String(rows[0].db);
+    return { user: String(rows[0]?.user ?? ''), database: database ?? '', schema: database };
+  }
+
+  async setCurrentSchema(schema: string): Promise<void> {
+    this.wantedSchema = schema;
+    this.wantedSchemaInUse = false;
+    try {
+      await this.useWantedSchema();
+    } catch (error) {
+      // Not created yet: migrate creates it before any script runs, and execute() switches then.
+      if ((error as MysqlError).code !== 'ER_BAD_DB_ERROR') throw error;
+    }
+  }
+
+  private async useWantedSchema(): Promise<void> {
+    if (this.wantedSchema === undefined || this.wantedSchemaInUse) return;
+    await this.db.query(`USE ${this.quoteIdentifier(this.wantedSchema)}`);
+    this.wantedSchemaInUse = true;
+  }
+
+  quoteIdentifier(name: string): string {
+    return `\`${name.replaceAll('`', '``')}\``;
+  }
+
+  private qualified(schema: string, table: string): string {
+    return `${this.quoteIdentifier(schema)}.${this.quoteIdentifier(table)}`;
+  }
+
+  /** Always a session lock (`mode` cannot be honoured: MySQL has no transaction-scoped locks). */
+  async acquireLock(schema: string, table: string, options: LockOptions): Promise<void> {
+    const qualified = this.qualified(schema, table);
+    const name = mysqlLockName(qualified);
+    await acquireNamedLock(this.select, name, qualified, options);
+    this.heldLocks.set(name, (this.heldLocks.get(name) ?? 0) + 1);
+  }
+
+  async releaseLock(schema: string, table: string): Promise<void> {
+    const name = mysqlLockName(this.qualified(schema, table));
+    const held = this.heldLocks.get(name) ?? 0;
+    if (held === 0) return;
+    if (held === 1) this.heldLocks.delete(name);
+    else this.heldLocks.set(name, held - 1);
+    await releaseNamedLock(this.select, name);
+  }
+
+  async schemaExists(schema: string): Promise<boolean> {
+    const rows = await this.select('SELECT 1 AS found FROM information_schema.schemata WHERE schema_name = ?', [schema]);
+    return rows.length > 0;
+  }
+
+  async createSchema(schema: string): Promise<void> {
+    await this.db.query(`CREATE DATABASE ${this.quoteIdentifier(schema)}`);
+    if (schema === this.wantedSchema) await this.useWantedSchema();
+  }
+
+  async isSchemaEmpty(schema: string): Promise<boolean> {
+    return isEmpty(this.select, schema);
+  }
+
+  async cleanSchema(schema: string): Promise<void> {
+    const quote = (name: string) => this.quoteIdentifier(name);
+    for (const statement of await dropNonTableStatements(this.select, quote, schema)) await this.db.query(statement);
+    const tables = await dropTableStatements(this.select, quote, schema);
+    if (tables.length > 0) {
+      const before = await this.select('SELECT @@foreign_key_checks AS checks', []);
+      await this.db.query('SET foreign_key_checks = 0');
+      try {
+        for (const statement of tables) await this.db.query(statement);
+      } finally {
+        await this.db.query(`SET foreign_key_checks = ${Number(before[0]?.checks) === 0 ? 0 : 1}`);
+      }
+    }
+    for (const statement of await dropSequenceStatements(this.select, quote, schema)) await this.db.query(statement);
+  }
+
+  async dropSchema(schema: string): Promise<void> {
+    await this.db.query(`DROP DATABASE IF EXISTS ${this.quoteIdentifier(schema)}`);
+    // The session has no current database now; it needs a new USE once the database is back.
+    if (schema === this.wantedSchema) this.wantedSchemaInUse = false;
+  }
+
+  async historyTableExists(schema: string, table: string): Promise<boolean> {
+    const rows = await this.select(
+      "SELECT 1 AS found FROM information_schema.tables WHERE table_schema = ? AND table_name = ? AND table_type = 'BASE TABLE'",
+      [schema, table],
+    );
+    return rows.length > 0;
+  }
+
+  async createHistoryTable(schema: string, table: string, options: { tablespace?: string | undefined; baseline?: NewHistoryRow }): Promise<void> {
+    const names: HistoryTableNames = {
+      qualified: this.qualified(schema, table),
+      // MariaDBDatabase.getConstraintName is "": the key is left to be called PRIMARY.
+      constraint: this.product === 'mariadb' ? '' : this.quoteIdentifier(`${table}_pk`),
+      index: this.quoteIdentifier(`${table}_s_idx`),
+      tablespace: options.tablespace ? ` TABLESPACE ${this.quoteIdentifier(options.tablespace)}` : '',
+    };
+    if (options.baseline) {
+      try {
+        await this.db.execute(createTableAsBaselineSql(names), rowParameters(options.baseline));
+      } catch (error) {
+        // Flyway falls back to a separate INSERT on such servers too.
+        if ((error as MysqlError).errno !== GTID_UNSAFE_CREATE_SELECT) throw error;
+        await this.db.query(createTableSql(names));
+        await this.insertHistoryRow(schema, table, options.baseline);
+      }
+    } else {
+      await this.db.query(createTableSql(names));
+    }
+    await this.db.query(createIndexSql(names));
+  }
+
+  async readHistory(schema: string, table: string): Promise<AppliedMigration[]> {
+    const rows = await this.select(selectRowsSql(this.qualified(schema, table)), []);
+    return rows.map((row) => ({
+      installedRank: Number(row.installed_rank),
+      version: row.version == null ? null : MigrationVersion.parse(String(row.version)),
+      description: String(row.description),
+      type: String(row.type),
+      script: String(row.script),
+      checksum: row.checksum == null ? null : Number(row.checksum),
+      installedBy: String(row.installed_by),
+      installedOn: new Date(Number(row.installed_on_epoch) * 1000),
+      executionTime: Number(row.execution_time),
+      success: Number(row.success) !== 0,
+    }));
+  }
+
+  async insertHistoryRow(schema: string, table: string, row: NewHistoryRow): Promise<void> {
+    await this.db.execute(insertRowSql(this.qualified(schema, table)), rowParameters(row));
+  }
+
+  async updateHistoryRow(schema: string, table: string, installedRank: number, values: { description: string; type: string; checksum: number | null }): Promise<void> {
+    await this.db.execute(updateRowSql(this.qualified(schema, table)), [values.description, values.type, values.checksum, installedRank]);
+  }
+
+  async deleteHistoryRows(schema: string, table: string, installedRanks: number[]): Promise<void> {
+    if (installedRanks.length === 0) return;
+    await this.db.execute(deleteRowsSql(this.qualified(schema, table), installedRanks.length), installedRanks);
+  }
+
+  async begin(): Promise<void> {
+    await this.db.query('START TRANSACTION');
+  }
+
+  async commit(): Promise<void> {
+    await this.db.query('COMMIT');
+  }
+
+  async rollback(): Promise<void> {
+    await this.db.query('ROLLBACK');
+  }
+
+  splitScript(text: string, file: string): SqlStatement[] {
+    return splitMysqlScript(text, file);
+  }
+
+  /** Sent as text (not prepared): stored programs and most DDL cannot be prepared, and `?` is literal. */
+  async execute(statement: SqlStatement): Promise<void> {
+    try {
+      await this.useWantedSchema();
+      await this.db.query(statement.sql);
+    } catch (error) {
+      throw toStatementError(error);
+    }
+  }
+
+  async executeScript(text: string, file: string): Promise<void> {
+    for (const statement of this.splitScript(text, file)) await this.execute(statement);
+  }
+
+  /** KILL QUERY from a second session: the busy one cannot be interrupted from inside. */
+  async cancel(): Promise<void> {
+    const threadId = this.connection?.threadId;
+    if (threadId === undefined || !this.options) return;
+    const canceller = await connectMysql(this.options, this.displayName);
+    try {
+      await canceller.query(`KILL QUERY ${Number(threadId)}`);
+    } finally {
+      await canceller.end().catch(() => canceller.destroy());
+    }
+  }
+}
+
+/** In the column order of insertRowSql and createTableAsBaselineSql; BOOL is TINYINT(1), so 1 or 0. */
+function rowParameters(row: NewHistoryRow): mysql.ExecuteValues[] {
+  return [row.installedRank, row.version, row.description, row.type, row.script, row.checksum, row.installedBy, row.executionTime, row.success ? 1 : 0];
+}
+
+function toStatementError(error: unknown): StatementError {
+  if (error instanceof Error) {
+    const e = error as Error & MysqlError;
+    const detail = e.errno === undefined ? (e.code ?? null) : `Error Code : ${e.errno}${e.code ? ` (${e.code})` : ''}`;
+    return new StatementError(e.message, e.sqlState ?? null, null, detail, error);
+  }
+  return new StatementError(String(error), null, null, null, error);
+}
