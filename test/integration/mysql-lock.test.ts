@@ -183,12 +183,15 @@ describe.each(servers)('MySQL named lock on $label', (server) => {
     const locations = location('stopped', { 'V1__Endless.sql': `${ENDLESS_QUERY};\n` });
     const child = spawn(process.execPath, [`${REPO_ROOT}bin/godwit.js`, ...db.args, locations, `-schemas=${stopped}`, 'migrate'], { cwd: REPO_ROOT, stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    const running = async () => {
+    // Only this test's database: a query left running by an earlier, interrupted run must not count.
+    const endless = async () => {
       const [rows] = await db.client.query<RowDataPacket[]>(
-        "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE id <> CONNECTION_ID() AND info LIKE 'SELECT COUNT(*) FROM information\\_schema.collations a%'",
+        "SELECT id FROM information_schema.processlist WHERE id <> CONNECTION_ID() AND db = ? AND info LIKE 'SELECT COUNT(*) FROM information\\_schema.collations a%'",
+        [stopped],
       );
-      return Number(rows[0]!.n) > 0;
+      return rows.map((row) => Number(row.id));
     };
+    const running = async () => (await endless()).length > 0;
     try {
       for (let i = 0; i < 300 && !(await running()); i++) await sleep(50);
       expect(await running()).toBe(true);
@@ -201,6 +204,7 @@ describe.each(servers)('MySQL named lock on $label', (server) => {
       expect(await lockHolder(lockName)).toBeNull();
     } finally {
       child.kill('SIGKILL');
+      for (const id of await endless()) await db.client.query(`KILL QUERY ${id}`);
     }
   });
 

@@ -267,7 +267,7 @@ describe('init, new, then migrate on the embedded database', () => {
       ['1', 'Success'],
       ['2', 'Success'],
     ]);
-  });
+  }, 120_000);
 });
 
 /** `npx godwit …   # sql/File.sql` lines of the README's "Start a project of your own" block. */
