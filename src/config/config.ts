@@ -49,6 +49,9 @@ export interface Config {
   group: boolean;
   executeInTransaction: boolean;
   lockRetryCount: number;
+  /** `filesystem:` folders or files of SQL callback scripts, beside those found in the locations. */
+  callbacks: string[];
+  skipDefaultCallbacks: boolean;
   cleanDisabled: boolean;
   postgresqlTransactionalLock: boolean;
 

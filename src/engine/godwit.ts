@@ -1,23 +1,35 @@
 import type { Config } from '../config/config.js';
 import { displayUrl } from '../config/jdbc-url.js';
 import type { Dialect } from '../dialects/dialect.js';
+import { CancelledError, MigrationFailedError } from '../errors.js';
 import { baseline } from './commands/baseline.js';
 import { clean } from './commands/clean.js';
 import { info } from './commands/info.js';
 import { migrate } from './commands/migrate.js';
 import { repair } from './commands/repair.js';
+import { undo } from './commands/undo.js';
 import { validate } from './commands/validate.js';
+import type { CallbackOperation } from './callbacks.js';
+import { withCallbacks } from './callbacks.js';
+import type { StatementObserver } from './connect.js';
 import { openDialect } from './connect.js';
 import type { EngineContext } from './context.js';
 import { createContext } from './context.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
-import type { BaselineResult, CleanResult, InfoResult, InitResult, MigrateResult, NewMigrationResult, OperationResult, RepairResult, ValidateResult } from './results.js';
+import type { BaselineResult, CleanResult, InfoResult, InitResult, MigrateResult, NewMigrationResult, OperationResult, RepairResult, UndoResult, ValidateResult } from './results.js';
 import type { NewMigrationOptions } from './commands/scaffold.js';
 import { initProject, newMigration } from './commands/scaffold.js';
 
+/** A command with its before/after callbacks around it (migrate and undo fire theirs from inside). */
+function withEvents<T>(operation: CallbackOperation, command: (ctx: EngineContext) => Promise<T>): (ctx: EngineContext) => Promise<T> {
+  return (ctx) => withCallbacks(ctx, operation, () => command(ctx));
+}
+
 export interface GodwitOptions {
   logger?: Logger;
+  /** Hears of every statement of a migration (or callback) as it is sent and as it returns: for progress. */
+  statements?: StatementObserver;
 }
 
 /**
@@ -27,12 +39,15 @@ export interface GodwitOptions {
 export class Godwit {
   private readonly logger: Logger;
   private session: Promise<Dialect> | undefined;
+  private readonly cancellation = new AbortController();
+  private readonly statements: StatementObserver | undefined;
 
   constructor(
     readonly config: Config,
     options: GodwitOptions = {},
   ) {
     this.logger = options.logger ?? silentLogger;
+    this.statements = options.statements;
   }
 
   migrate(): Promise<MigrateResult> {
@@ -40,23 +55,38 @@ export class Godwit {
   }
 
   info(): Promise<InfoResult> {
-    return this.run(info);
+    return this.run(withEvents('Info', info));
   }
 
   validate(): Promise<ValidateResult> {
-    return this.run(validate);
+    return this.run(withEvents('Validate', validate));
   }
 
   baseline(): Promise<BaselineResult> {
-    return this.run(baseline);
+    return this.run(withEvents('Baseline', baseline));
   }
 
   repair(): Promise<RepairResult> {
-    return this.run(repair);
+    return this.run(withEvents('Repair', repair));
   }
 
   clean(): Promise<CleanResult> {
-    return this.run(clean);
+    return this.run(withEvents('Clean', clean));
+  }
+
+  /** Reverts the latest applied versioned migration (or down to -target) with its U file. */
+  undo(): Promise<UndoResult> {
+    return this.run(undo);
+  }
+
+  /**
+   * Stops the running command, e.g. from a signal handler: cancels the statement in flight on the server
+   * and refuses later statements, so the open migration rolls back (where the database can) and the
+   * lock is released; the command then fails. Commands started afterwards fail at once. `reason` ends up
+   * in the error message (`SIGTERM received`).
+   */
+  cancel(reason: string): void {
+    this.cancellation.abort(reason);
   }
 
   /** Writes a commented flyway.toml and an empty sql/ folder into the working directory; no database. */
@@ -80,17 +110,24 @@ export class Godwit {
         this.logger.warn(m);
       },
     };
+    const { signal } = this.cancellation;
+    if (signal.aborted) throw new CancelledError(String(signal.reason));
     const dialect = await this.connect(log);
     const ctx = await createContext(this.config, dialect, log);
     await dialect.setCurrentSchema(ctx.defaultSchema);
-    const result = await command(ctx);
-    result.warnings = warnings;
-    return result;
+    try {
+      const result = await command(ctx);
+      result.warnings = warnings;
+      return result;
+    } catch (error) {
+      if (error instanceof MigrationFailedError && error.partialResult) error.partialResult.warnings = warnings;
+      throw error;
+    }
   }
 
   private connect(log: Logger): Promise<Dialect> {
     this.session ??= (async () => {
-      const dialect = await openDialect(this.config, log);
+      const dialect = await openDialect(this.config, log, { signal: this.cancellation.signal, statements: this.statements });
       log.info(`Database: ${displayUrl(this.config.url ?? '')} (${dialect.displayName} ${await dialect.serverVersion()})`);
       return dialect;
     })();

@@ -5,6 +5,8 @@ import { ResolverError } from '../errors.js';
 import { checksum, decodeScript, stripBom } from './checksum.js';
 import { parseMigrationFilename, type NamingConfig, type ParsedFilename } from './filename.js';
 import { replacePlaceholders } from './placeholders.js';
+import type { ScriptConfig } from './script-config.js';
+import { headerEncoding, mergeScriptConfig, parseConfFile, parseHeader } from './script-config.js';
 import type { ResolvedMigration } from './types.js';
 
 /** The settings the resolver reads; a full Config will do. */
@@ -16,7 +18,10 @@ export type ResolverConfig = NamingConfig &
   >;
 
 export interface ResolveOptions {
-  /** The values for a repeatable's placeholders, or null when its placeholders are not replaced. */
+  /**
+   * The placeholder values for a script, or null when there are none to give (no connection): then
+   * nothing is replaced, neither in repeatables' checksums nor in script configurations.
+   */
   placeholdersFor(script: string): Record<string, string> | null;
   warn(message: string): void;
 }
@@ -60,24 +65,25 @@ export async function resolveMigrations(config: ResolverConfig, opts: ResolveOpt
   return [...versioned, ...repeatable, ...undo];
 }
 
-/** Reads a script for execution: decoded like its checksum was, without the BOM. */
+/** Reads a script for execution: decoded like its checksum was (its own encoding, if set), without the BOM. */
 export async function loadScriptText(m: ResolvedMigration, encoding: string): Promise<string> {
-  return stripBom(await readScript(m.physicalPath, encoding));
+  return stripBom(await readScript(m.physicalPath, m.scriptConfig?.encoding ?? encoding));
 }
 
 async function resolveOne({ root, file, name }: Candidate, config: ResolverConfig, opts: ResolveOptions): Promise<ResolvedMigration> {
-  const text = await readScript(file, config.encoding);
   const script = path.relative(root, file).split(path.sep).join('/');
+  // Asked for only when something is to be replaced: most scripts need no values.
+  let values: Record<string, string> | null | undefined;
+  const valuesOf = () => (values === undefined ? (values = opts.placeholdersFor(script)) : values);
+  const { text, scriptConfig } = await readWithScriptConfig(file, script, config, valuesOf);
   const rawChecksum = checksum(text);
   let replacedChecksum: number | null = null;
-  if (name.kind === 'repeatable' && config.placeholderReplacement) {
+  const replacement = name.kind === 'repeatable' && (scriptConfig.placeholderReplacement ?? config.placeholderReplacement) ? valuesOf() : null;
+  if (replacement !== null) {
     // A repeatable's checksum covers its placeholder values so that changing one re-runs it; the raw
     // checksum stays valid as the equivalent one.
-    const values = opts.placeholdersFor(script);
-    if (values !== null) {
-      const replaced = replacePlaceholders(text, values, { prefix: config.placeholderPrefix, suffix: config.placeholderSuffix, file: script });
-      replacedChecksum = checksum(replaced);
-    }
+    const replaced = replacePlaceholders(text, replacement, { prefix: config.placeholderPrefix, suffix: config.placeholderSuffix, file: script });
+    replacedChecksum = checksum(replaced);
   }
   return {
     kind: name.kind,
@@ -89,13 +95,44 @@ async function resolveOne({ root, file, name }: Candidate, config: ResolverConfi
     type: name.kind === 'undo' ? 'UNDO_SQL' : 'SQL',
     checksum: replacedChecksum ?? rawChecksum,
     equivalentChecksum: replacedChecksum === null ? null : rawChecksum,
+    ...(Object.keys(scriptConfig).length > 0 ? { scriptConfig } : {}),
   };
 }
 
+/**
+ * Reads a script and its settings (§10): the `.conf` file beside it and the `-- flyway:` header. An
+ * encoding named in the header works for every charset that writes ASCII as ASCII.
+ */
+export async function readWithScriptConfig(
+  file: string,
+  script: string,
+  config: ResolverConfig,
+  values: () => Record<string, string> | null,
+): Promise<{ text: string; scriptConfig: ScriptConfig }> {
+  const replace = (raw: string, where: string) => {
+    const known = raw.includes(config.placeholderPrefix) ? values() : null;
+    return known === null ? raw : replacePlaceholders(raw, known, { prefix: config.placeholderPrefix, suffix: config.placeholderSuffix, file: where });
+  };
+  const confFile = `${file}.conf`;
+  const confBytes = await readFile(confFile).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw new ResolverError('UNREADABLE_MIGRATION', `Unable to read script configuration ${confFile}: ${error.message}`, { location: confFile, cause: error });
+  });
+  const conf = confBytes === null ? {} : parseConfFile(decodeScript(confBytes, config.encoding, confFile), `${script}.conf`, replace);
+  const bytes = await readBytes(file);
+  // The header is read before the script can be decoded, as ASCII, so its encoding can be honoured.
+  const encoding = conf.encoding ?? headerEncoding(bytes.toString('latin1')) ?? config.encoding;
+  const text = decodeScript(bytes, encoding, file);
+  return { text, scriptConfig: mergeScriptConfig(parseHeader(text, script, replace), conf) };
+}
+
 async function readScript(file: string, encoding: string): Promise<string> {
-  let bytes: Buffer;
+  return decodeScript(await readBytes(file), encoding, file);
+}
+
+async function readBytes(file: string): Promise<Buffer> {
   try {
-    bytes = await readFile(file);
+    return await readFile(file);
   } catch (cause) {
     throw new ResolverError('UNREADABLE_MIGRATION', `Unable to read migration ${file}: ${(cause as Error).message}`, {
       hint: 'Check that the file exists and that godwit may read it.',
@@ -103,11 +140,10 @@ async function readScript(file: string, encoding: string): Promise<string> {
       cause,
     });
   }
-  return decodeScript(bytes, encoding, file);
 }
 
 /** The absolute folders to scan, after Flyway's treatment of the default, duplicates and nesting. */
-async function locationRoots(config: ResolverConfig, warn: (message: string) => void): Promise<string[]> {
+export async function locationRoots(config: ResolverConfig, warn: (message: string) => void): Promise<string[]> {
   if (config.locations.length === 0) {
     const dir = path.resolve(config.workingDirectory, 'sql');
     if ((await folderProblem(dir)) === null) return [dir];
@@ -138,7 +174,7 @@ async function locationRoots(config: ResolverConfig, warn: (message: string) => 
   return found;
 }
 
-function filesystemPath(raw: string, workingDirectory: string): string {
+export function filesystemPath(raw: string, workingDirectory: string): string {
   const descriptor = raw.trim();
   const colon = descriptor.indexOf(':');
   // Like Flyway, a location without a prefix is a classpath location.
@@ -171,7 +207,7 @@ function isInside(child: string, parent: string): boolean {
 }
 
 /** Every file under dir, in name order so that results and error messages are stable across systems. */
-async function listFiles(dir: string, seen = new Set<string>()): Promise<string[]> {
+export async function listFiles(dir: string, seen = new Set<string>()): Promise<string[]> {
   // Symbolic links are followed, as Java's File does; remembering real paths stops a link loop.
   const real = await realpath(dir);
   if (seen.has(real)) return [];
@@ -229,6 +265,6 @@ function sortByVersion(migrations: ResolvedMigration[]): ResolvedMigration[] {
 }
 
 /** UTF-16 code-unit order, which is Java's String.compareTo and so Flyway's order for descriptions. */
-function compareText(a: string, b: string): number {
+export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

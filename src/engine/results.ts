@@ -112,4 +112,21 @@ export interface NewMigrationResult {
   version: string | null;
 }
 
-export type CommandResult = InfoResult | MigrateResult | ValidateResult | BaselineResult | RepairResult | CleanResult | InitResult | NewMigrationResult;
+export interface UndoOutput {
+  version: string;
+  description: string;
+  filepath: string;
+  executionTime: number;
+}
+
+/** Flyway Teams' undo result: `undoneMigrations` in the order they were undone. */
+export interface UndoResult extends OperationResult {
+  operation: 'undo';
+  initialSchemaVersion: string | null;
+  targetSchemaVersion: string | null;
+  schemaName: string;
+  undoneMigrations: UndoOutput[];
+  migrationsUndone: number;
+}
+
+export type CommandResult = InfoResult | MigrateResult | ValidateResult | BaselineResult | RepairResult | CleanResult | UndoResult | InitResult | NewMigrationResult;

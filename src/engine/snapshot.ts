@@ -3,6 +3,7 @@ import { placeholdersFor } from './context.js';
 import type { MigrationInfo } from './info.js';
 import { buildMigrationInfos } from './info.js';
 import { resolveMigrations } from './resolver.js';
+import { withoutSkipped } from './script-config.js';
 import type { AppliedMigration, ResolvedMigration } from './types.js';
 import type { OperationResult } from './results.js';
 import { GODWIT_VERSION } from '../version.js';
@@ -18,7 +19,7 @@ export interface Snapshot {
 export function resolveAll(ctx: EngineContext): Promise<ResolvedMigration[]> {
   const { config } = ctx;
   return resolveMigrations(config, {
-    placeholdersFor: (script) => (config.placeholderReplacement ? placeholdersFor(ctx, script) : null),
+    placeholdersFor: (script) => placeholdersFor(ctx, script),
     warn: (message) => ctx.log.warn(message),
   });
 }
@@ -30,7 +31,7 @@ export async function readSnapshot(ctx: EngineContext, resolved: ResolvedMigrati
 }
 
 export function infosFor(ctx: EngineContext, resolved: ResolvedMigration[], applied: AppliedMigration[], target = ctx.config.target): MigrationInfo[] {
-  return buildMigrationInfos(resolved, applied, { target, outOfOrder: ctx.config.outOfOrder });
+  return buildMigrationInfos(withoutSkipped(resolved, applied), applied, { target, outOfOrder: ctx.config.outOfOrder });
 }
 
 export function operationBase(ctx: EngineContext, operation: string): OperationResult {

@@ -1,3 +1,4 @@
+import type { ScriptConfig } from './script-config.js';
 import type { MigrationVersion } from './version.js';
 
 export type MigrationKind = 'versioned' | 'repeatable' | 'undo';
@@ -23,6 +24,8 @@ export interface ResolvedMigration {
    */
   checksum: number;
   equivalentChecksum: number | null;
+  /** Settings from `<script>.conf` and the script's `-- flyway:` header; absent means none. */
+  scriptConfig?: ScriptConfig;
 }
 
 /** One row of flyway_schema_history, as read. */

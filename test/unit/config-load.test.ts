@@ -82,6 +82,8 @@ describe('defaults', () => {
       group: false,
       executeInTransaction: true,
       lockRetryCount: 50,
+      callbacks: [],
+      skipDefaultCallbacks: false,
       cleanDisabled: true,
       postgresqlTransactionalLock: true,
       workingDirectory: CWD,
@@ -147,7 +149,7 @@ describe('environment variables', () => {
   });
 
   it('refuse variables of keys godwit does not implement', () => {
-    expect(errorOf(() => load({}, { FLYWAY_CALLBACKS: 'com.example.Cb' })).message).toBe('FLYWAY_CALLBACKS is not supported by godwit yet.');
+    expect(errorOf(() => load({}, { FLYWAY_CHERRY_PICK: '2' })).message).toBe('FLYWAY_CHERRY_PICK is not supported by godwit yet.');
     expect(errorOf(() => load({}, { FLYWAY_CLEAN_ON_VALIDATION_ERROR: 'true' })).message).toMatch(/removed from Flyway/);
   });
 });

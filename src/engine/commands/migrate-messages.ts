@@ -15,8 +15,11 @@ function firstLine(sql: string): string {
 }
 
 /** Flyway's failed-migration report, with the file line where the failing statement starts. */
-export function failureMessage(migration: ResolvedMigration, error: ScriptStatementError): string {
-  const title = `Migration ${migration.script} failed`;
+export function failureMessage(
+  migration: Pick<ResolvedMigration, 'script' | 'physicalPath'>,
+  error: ScriptStatementError,
+  title = `Migration ${migration.script} failed`,
+): string {
   const lines = [
     title,
     '-'.repeat(title.length),

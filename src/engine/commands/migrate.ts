@@ -4,13 +4,16 @@ import { quotedSchema } from '../context.js';
 import { formatDuration } from '../duration.js';
 import type { MigrationInfo } from '../info.js';
 import { currentVersion, pendingMigrations } from '../info.js';
+import type { CallbackEvent } from '../filename.js';
+import { fireCallbacks, fireErrorCallbacks, withCallbacks } from '../callbacks.js';
+import type { RowInput } from '../schema-history.js';
 import { withLock } from '../lock.js';
 import type { MigrateOutput, MigrateResult } from '../results.js';
 import type { PreparedScript } from '../script.js';
 import { prepareScript, runScript, ScriptStatementError } from '../script.js';
 import type { Snapshot } from '../snapshot.js';
 import { infosFor, operationBase, readSnapshot, resolveAll } from '../snapshot.js';
-import type { ResolvedMigration } from '../types.js';
+import type { AppliedMigration, ResolvedMigration } from '../types.js';
 import { isReservedTarget, MigrationVersion } from '../version.js';
 import { writeBaseline } from './baseline.js';
 import { nonEmptySchemas, createMissingSchemas } from './prepare-schemas.js';
@@ -21,7 +24,7 @@ import { describeMigration, failureMessage } from './migrate-messages.js';
 function concreteTarget(ctx: EngineContext, snapshot: Snapshot): string {
   const { target } = ctx.config;
   if (target === 'next') {
-    const next = pendingMigrations(snapshot.infos).find((i) => i.version !== null);
+    const next = dueMigrations(snapshot.infos).find((i) => i.version !== null);
     return next?.version?.text ?? 'current';
   }
   if (!isReservedTarget(target)) {
@@ -97,51 +100,109 @@ function output(ctx: EngineContext, migration: ResolvedMigration, executionTime:
   };
 }
 
-/** Applies one prepared migration under the lock; returns false when another process got there first. */
-async function applyOne(ctx: EngineContext, resolved: ResolvedMigration[], target: string, script: PreparedScript, done: MigrateOutput[]): Promise<boolean> {
+/** What runLocked runs and records: a migration, or the undo of one. */
+export interface LockedScript {
+  script: PreparedScript;
+  /** The history row to write, without the outcome. */
+  row: Omit<RowInput, 'executionTime' | 'success'>;
+  /**
+   * Called under the lock with the rows just read: the line to log before running, or null when the
+   * script is no longer due because another process got there first.
+   */
+  announce(rows: AppliedMigration[]): string | null;
+  /** Callbacks run just before and after the script, in its transaction, and after it failed. */
+  events: { before: CallbackEvent; after: CallbackEvent; error: CallbackEvent };
+  /** Reports the failure as Flyway does and builds the error to throw. */
+  failed(error: ScriptStatementError, rolledBack: boolean): MigrationFailedError;
+}
+
+/**
+ * Runs one prepared script under the lock and records it, in one transaction when the script is
+ * transactional. Returns the execution time, or null when the script was no longer due. On failure a
+ * database with transactional DDL keeps nothing, not even a row; otherwise a failed row is written.
+ */
+export async function runLocked(ctx: EngineContext, job: LockedScript): Promise<number | null> {
   const { history, dialect, log } = ctx;
-  const migration = script.migration;
+  const { script } = job;
   let executionTime = 0;
   try {
     return await withLock(ctx, { transaction: script.transactional }, async () => {
       const rows = await history.read();
-      const next = pendingMigrations(infosFor(ctx, resolved, rows, target))[0];
-      if (next?.resolved !== migration) return false;
-      const outOfOrder = next.version !== null && rows.some((r) => r.success && r.version !== null && next.version !== null && r.version.compareTo(next.version) > 0);
-      log.info(`Migrating schema ${quotedSchema(ctx)} ${describeMigration(migration)}${outOfOrder ? ' [out of order]' : ''}${script.transactional ? '' : ' [non-transactional]'}`);
+      const announcement = job.announce(rows);
+      if (announcement === null) return null;
+      await fireCallbacks(ctx, job.events.before, { inCurrentTransaction: true });
+      log.info(announcement);
       const started = performance.now();
       try {
         await runScript(ctx, script);
+        await fireCallbacks(ctx, job.events.after, { inCurrentTransaction: true });
       } catch (error) {
         executionTime = Math.round(performance.now() - started);
-        if (!script.transactional) await history.append(await history.read(), failedRow(ctx, migration, executionTime));
+        // What ran stays in the database (no transaction, or DDL that commits itself): record the
+        // failure while the lock is still ours, so no other process re-runs the half-applied script.
+        if (!(script.transactional && dialect.supportsTransactionalDdl)) {
+          if (script.transactional) await dialect.rollback();
+          await history.append(await history.read(), { ...job.row, executionTime, success: false });
+        }
         throw error;
       }
       executionTime = Math.round(performance.now() - started);
-      await history.append(rows, { ...rowFor(ctx, migration), executionTime, success: true });
-      done.push(output(ctx, migration, executionTime));
-      return true;
+      await history.append(rows, { ...job.row, executionTime, success: true });
+      return executionTime;
     });
   } catch (error) {
     if (!(error instanceof ScriptStatementError)) throw error;
     const rolledBack = script.transactional && dialect.supportsTransactionalDdl;
-    if (script.transactional && !rolledBack) {
-      await withLock(ctx, { transaction: false }, async () => history.append(await history.read(), failedRow(ctx, migration, executionTime)));
-    }
-    throw migrationFailed(ctx, migration, error, rolledBack);
+    const failure = job.failed(error, rolledBack);
+    await fireErrorCallbacks(ctx, job.events.error, failure);
+    throw failure;
   }
 }
 
+/** Applies one prepared migration under the lock; returns false when another process got there first. */
+async function applyOne(ctx: EngineContext, resolved: ResolvedMigration[], target: string, script: PreparedScript, done: MigrateOutput[]): Promise<boolean> {
+  const migration = script.migration;
+  const executionTime = await runLocked(ctx, {
+    script,
+    row: rowFor(ctx, migration),
+    events: { before: 'beforeEachMigrate', after: 'afterEachMigrate', error: 'afterEachMigrateError' },
+    announce: (rows) => {
+      const next = dueMigrations(infosFor(ctx, resolved, rows, target))[0];
+      if (next?.resolved !== migration) return null;
+      const outOfOrder = next.version !== null && rows.some((r) => r.success && r.version !== null && next.version !== null && r.version.compareTo(next.version) > 0);
+      return `Migrating schema ${quotedSchema(ctx)} ${describeMigration(migration)}${outOfOrder ? ' [out of order]' : ''}${script.transactional ? '' : ' [non-transactional]'}`;
+    },
+    failed: (error, rolledBack) => migrationFailed(ctx, migration, error, rolledBack),
+  });
+  if (executionTime === null) return false;
+  done.push(output(ctx, migration, executionTime));
+  return true;
+}
+
+/**
+ * The pending migrations migrate runs, in order: those whose script configuration says shouldExecute
+ * is false are skipped (an undone or outdated one can still be pending after its expression changed).
+ */
+function dueMigrations(infos: MigrationInfo[]): MigrationInfo[] {
+  return pendingMigrations(infos).filter((i) => i.resolved?.scriptConfig?.shouldExecute?.value !== false);
+}
+
 /** Reports a failed migration as Flyway does, and builds the error that carries where it failed. */
-function migrationFailed(ctx: EngineContext, migration: ResolvedMigration, error: ScriptStatementError, rolledBack: boolean): MigrationFailedError {
-  ctx.log.error(
-    `Migration of schema ${quotedSchema(ctx)} ${describeMigration(migration)} failed! ${rolledBack ? 'Changes successfully rolled back.' : 'Please restore backups and roll back database and code!'}`,
-  );
+export function migrationFailed(
+  ctx: EngineContext,
+  migration: ResolvedMigration,
+  error: ScriptStatementError,
+  rolledBack: boolean,
+  subject = `Migration of schema ${quotedSchema(ctx)} ${describeMigration(migration)}`,
+  code = migration.kind === 'repeatable' ? 'FAILED_REPEATABLE_MIGRATION' : 'FAILED_VERSIONED_MIGRATION',
+): MigrationFailedError {
+  ctx.log.error(`${subject} failed! ${rolledBack ? 'Changes successfully rolled back.' : 'Please restore backups and roll back database and code!'}`);
   return new MigrationFailedError(
-    migration.kind === 'repeatable' ? 'FAILED_REPEATABLE_MIGRATION' : 'FAILED_VERSIONED_MIGRATION',
+    code,
     failureMessage(migration, error),
     {
       script: migration.script,
+      path: migration.physicalPath,
       version: migration.version?.text ?? null,
       description: migration.description,
       line: error.line,
@@ -153,13 +214,13 @@ function migrationFailed(ctx: EngineContext, migration: ResolvedMigration, error
       location: `${migration.script}:${error.line}`,
       cause: error.error,
       hint: rolledBack
-        ? 'Nothing of this migration was kept. Fix the script and run migrate again.'
+        ? `Nothing of this migration was kept. Fix the script and run ${migration.kind === 'undo' ? 'undo' : 'migrate'} again.`
         : `The database could not roll back: what ran before line ${error.line} stays applied. Remove it by hand, then run repair.`,
     },
   );
 }
 
-function rowFor(ctx: EngineContext, migration: ResolvedMigration) {
+function rowFor(ctx: EngineContext, migration: ResolvedMigration): Omit<RowInput, 'executionTime' | 'success'> {
   return {
     version: migration.version?.text ?? null,
     description: migration.description,
@@ -170,16 +231,12 @@ function rowFor(ctx: EngineContext, migration: ResolvedMigration) {
   };
 }
 
-function failedRow(ctx: EngineContext, migration: ResolvedMigration, executionTime: number) {
-  return { ...rowFor(ctx, migration), executionTime, success: false };
-}
-
 /** group=true: every pending migration in one transaction, under one lock; all or nothing. */
 async function applyGroup(ctx: EngineContext, resolved: ResolvedMigration[], target: string, done: MigrateOutput[]): Promise<void> {
   const { history, log } = ctx;
   await withLock(ctx, { transaction: true }, async () => {
     let rows = await history.read();
-    for (const info of pendingMigrations(infosFor(ctx, resolved, rows, target))) {
+    for (const info of dueMigrations(infosFor(ctx, resolved, rows, target))) {
       const migration = info.resolved;
       if (!migration) continue;
       const script = await prepareScript(ctx, migration);
@@ -189,10 +246,12 @@ async function applyGroup(ctx: EngineContext, resolved: ResolvedMigration[], tar
           hint: 'Run it on its own (without -group=true), or make it transactional.',
         });
       }
+      await fireCallbacks(ctx, 'beforeEachMigrate', { inCurrentTransaction: true });
       log.info(`Migrating schema ${quotedSchema(ctx)} ${describeMigration(migration)}`);
       const started = performance.now();
       try {
         await runScript(ctx, script);
+        await fireCallbacks(ctx, 'afterEachMigrate', { inCurrentTransaction: true });
       } catch (error) {
         if (error instanceof ScriptStatementError) throw migrationFailed(ctx, migration, error, ctx.dialect.supportsTransactionalDdl);
         throw error;
@@ -209,8 +268,13 @@ export async function migrate(ctx: EngineContext): Promise<MigrateResult> {
   const { config, log } = ctx;
   const started = performance.now();
   const resolved = await resolveAll(ctx);
-  if (config.validateOnMigrate) await validateSnapshot(ctx, await readSnapshot(ctx, resolved), { pendingIsError: false });
+  if (config.validateOnMigrate) {
+    const snapshot = await readSnapshot(ctx, resolved);
+    await withCallbacks(ctx, 'Validate', async () => validateSnapshot(ctx, snapshot, { pendingIsError: false }));
+  }
   await prepareHistory(ctx);
+  // As in Flyway, beforeMigrate runs once the history table exists, before the first migration.
+  await fireCallbacks(ctx, 'beforeMigrate');
 
   const initial = await readSnapshot(ctx, resolved);
   const target = concreteTarget(ctx, initial);
@@ -220,17 +284,37 @@ export async function migrate(ctx: EngineContext): Promise<MigrateResult> {
   warnFuture(ctx, initial);
 
   const done: MigrateOutput[] = [];
-  if (config.group) {
-    refuseFailed(ctx, initial.infos);
-    await applyGroup(ctx, resolved, target, done);
-  } else {
-    for (;;) {
-      const infos = infosFor(ctx, resolved, await ctx.history.read(), target);
-      refuseFailed(ctx, infos);
-      const next = pendingMigrations(infos)[0]?.resolved;
-      if (!next) break;
-      await applyOne(ctx, resolved, target, await prepareScript(ctx, next), done);
+  try {
+    if (config.group) {
+      refuseFailed(ctx, initial.infos);
+      await applyGroup(ctx, resolved, target, done);
+    } else {
+      for (;;) {
+        const infos = infosFor(ctx, resolved, await ctx.history.read(), target);
+        refuseFailed(ctx, infos);
+        const next = dueMigrations(infos)[0]?.resolved;
+        if (!next) break;
+        await applyOne(ctx, resolved, target, await prepareScript(ctx, next), done);
+      }
     }
+  } catch (error) {
+    // Flyway's failed-migrate JSON is the result so far plus the error: what did get applied.
+    if (error instanceof MigrationFailedError) {
+      const reached = config.group ? [] : done;
+      error.partialResult = {
+        ...operationBase(ctx, 'migrate'),
+        operation: 'migrate',
+        initialSchemaVersion: initialVersion,
+        targetSchemaVersion: reached.filter((m) => m.version !== '').at(-1)?.version ?? initialVersion,
+        schemaName: ctx.defaultSchema,
+        migrations: reached,
+        migrationsExecuted: reached.length,
+        success: false,
+        databaseType: ctx.dialect.displayName,
+      };
+    }
+    await fireErrorCallbacks(ctx, 'afterMigrateError', error);
+    throw error;
   }
 
   const final = await readSnapshot(ctx, resolved);
@@ -241,7 +325,9 @@ export async function migrate(ctx: EngineContext): Promise<MigrateResult> {
   } else {
     const versionPart = done.some((m) => m.version !== '') && finalVersion ? `, now at version v${finalVersion}` : '';
     log.info(`Successfully applied ${done.length} migration${done.length === 1 ? '' : 's'} to schema ${quotedSchema(ctx)}${versionPart} (execution time ${elapsed})`);
+    await fireCallbacks(ctx, 'afterMigrateApplied');
   }
+  await fireCallbacks(ctx, 'afterMigrate');
   return {
     ...operationBase(ctx, 'migrate'),
     operation: 'migrate',

@@ -1,0 +1,154 @@
+import { GodwitError } from '../../errors.js';
+import { withCallbacks } from '../callbacks.js';
+import type { EngineContext } from '../context.js';
+import { quotedSchema } from '../context.js';
+import { formatDuration } from '../duration.js';
+import type { MigrationInfo } from '../info.js';
+import { currentVersion, isFailedState, isSyntheticType } from '../info.js';
+import type { UndoOutput, UndoResult } from '../results.js';
+import { prepareScript } from '../script.js';
+import { infosFor, operationBase, readSnapshot, resolveAll } from '../snapshot.js';
+import type { ResolvedMigration } from '../types.js';
+import { isReservedTarget, MigrationVersion } from '../version.js';
+import { migrationFailed, runLocked } from './migrate.js';
+import { validateSnapshot } from './validate.js';
+
+/**
+ * The versioned migration undo reverts next: the one applied last (by installed_rank) that is neither
+ * undone nor deleted. Baseline and schema markers are not migrations and cannot be undone.
+ */
+function latestApplied(infos: MigrationInfo[]): MigrationInfo | null {
+  let latest: MigrationInfo | null = null;
+  for (const info of infos) {
+    const row = info.applied;
+    if (row === null || info.category !== 'Versioned' || info.state === 'Undone' || info.state === 'Deleted' || isSyntheticType(row.type)) continue;
+    if (latest === null || row.installedRank > (latest.applied?.installedRank ?? -1)) latest = info;
+  }
+  return latest;
+}
+
+/** `2 - Add phone`, as Flyway Teams names the version in undo's log lines (no quotes, unlike migrate). */
+function describeVersion(version: MigrationVersion, description: string): string {
+  return description === '' ? version.text : `${version.text} - ${description}`;
+}
+
+/** The file the user should create: `U2__Add_phone.sql`, with the configured prefix, separator and suffix. */
+function expectedUndoFile(ctx: EngineContext, info: MigrationInfo, version: MigrationVersion): string {
+  const { config } = ctx;
+  const rawVersion = info.resolved?.rawVersion || version.text;
+  const description = info.description === '' ? '' : `${config.sqlMigrationSeparator}${info.description.replaceAll(' ', '_')}`;
+  return `${config.undoSqlMigrationPrefix}${rawVersion}${description}${config.sqlMigrationSuffixes[0] ?? '.sql'}`;
+}
+
+/** The undo file to run for `info`, unless its script configuration says it should not execute. */
+function undoFileOf(info: MigrationInfo): ResolvedMigration | null {
+  return info.undo?.scriptConfig?.shouldExecute?.value === false ? null : info.undo;
+}
+
+/**
+ * Flyway Teams' undo: reverts the most recently applied versioned migration with its `U` file, in one
+ * transaction under the lock, and records an UNDO_SQL row; the version then shows as Undone and its
+ * file as Pending. With a version as `target` it keeps going in reverse applied order while versions
+ * are at or above the target, stopping at the first one without an undo file.
+ */
+export async function undo(ctx: EngineContext): Promise<UndoResult> {
+  const { config, history, log } = ctx;
+  const started = performance.now();
+  const schema = quotedSchema(ctx);
+  const resolved = await resolveAll(ctx);
+  const floor = isReservedTarget(config.target) ? null : MigrationVersion.parse(config.target);
+  const snapshot = await readSnapshot(ctx, resolved, 'latest');
+  if (config.validateOnMigrate && snapshot.tableExists) {
+    await withCallbacks(ctx, 'Validate', async () => validateSnapshot(ctx, snapshot, { pendingIsError: false }));
+  }
+
+  const initialVersion = currentVersion(snapshot.infos)?.version?.text ?? null;
+  const result: UndoResult = {
+    ...operationBase(ctx, 'undo'),
+    operation: 'undo',
+    initialSchemaVersion: initialVersion,
+    targetSchemaVersion: initialVersion,
+    schemaName: ctx.defaultSchema,
+    undoneMigrations: [],
+    migrationsUndone: 0,
+  };
+  if (!snapshot.tableExists) {
+    log.info(`Schema ${schema} has no schema history table ${history.qualifiedName}: nothing to undo.`);
+    return result;
+  }
+
+  await withCallbacks(ctx, 'Undo', async () => {
+    log.info(`Current version of schema ${schema}: ${initialVersion ?? '<< Empty Schema >>'}`);
+    const done = result.undoneMigrations;
+    for (;;) {
+      const info = latestApplied(infosFor(ctx, resolved, await history.read(), 'latest'));
+      const version = info?.version ?? null;
+      if (info === null || version === null) {
+        if (done.length === 0) log.info(`Schema ${schema} has no applied versioned migration to undo.`);
+        return;
+      }
+      if (done.length > 0 && floor === null) return;
+      if (isFailedState(info.state)) {
+        throw new GodwitError('FAILED_VERSIONED_MIGRATION', `Unable to undo: schema ${schema} contains a failed migration to version ${version.text} !`, {
+          hint: 'Remove any half-completed changes, then run repair to remove the failed row; undo then reverts the latest successful migration.',
+        });
+      }
+      if (floor !== null && version.compareTo(floor) < 0) {
+        if (done.length === 0) log.info(`Schema ${schema} is at version ${version.text}, below the undo target ${floor.text}: nothing to undo.`);
+        return;
+      }
+      const undoFile = undoFileOf(info);
+      if (undoFile === null) {
+        if (done.length > 0) {
+          log.info(`Stopping at version ${version.text}: it has no undo migration.`);
+          return;
+        }
+        const expected = expectedUndoFile(ctx, info, version);
+        throw new GodwitError('UNDO_MIGRATION_NOT_FOUND', `Unable to undo migration to version ${version.text} (${info.description}): no undo migration ${expected} found.`, {
+          hint: `Create ${expected} in one of the locations${info.resolved ? ` (beside ${info.resolved.script})` : ''} with the SQL that reverts it.`,
+          location: info.resolved?.physicalPath ?? info.script,
+        });
+      }
+      const appliedRank = info.applied?.installedRank;
+      const script = await prepareScript(ctx, undoFile);
+      const subject = `Undo of migration of schema ${schema} to version ${describeVersion(version, undoFile.description)}`;
+      const executionTime = await runLocked(ctx, {
+        script,
+        row: {
+          version: version.text,
+          description: undoFile.description,
+          type: 'UNDO_SQL',
+          script: undoFile.script,
+          checksum: undoFile.checksum,
+          installedBy: config.installedBy ?? null,
+        },
+        events: { before: 'beforeEachUndo', after: 'afterEachUndo', error: 'afterEachUndoError' },
+        announce: (rows) => {
+          // Another process may have undone or applied something meanwhile: then plan again.
+          if (latestApplied(infosFor(ctx, resolved, rows, 'latest'))?.applied?.installedRank !== appliedRank) return null;
+          return `Undoing migration of schema ${schema} to version ${describeVersion(version, undoFile.description)}${script.transactional ? '' : ' [non-transactional]'}`;
+        },
+        failed: (error, rolledBack) => migrationFailed(ctx, undoFile, error, rolledBack, subject, 'FAILED_UNDO_MIGRATION'),
+      });
+      if (executionTime === null) {
+        if (floor === null) return;
+        continue;
+      }
+      done.push(undoOutput(version, undoFile, executionTime));
+    }
+  });
+
+  const finalVersion = currentVersion((await readSnapshot(ctx, resolved, 'latest')).infos)?.version?.text ?? null;
+  result.targetSchemaVersion = finalVersion;
+  result.migrationsUndone = result.undoneMigrations.length;
+  const count = result.migrationsUndone;
+  if (count > 0) {
+    const now = finalVersion === null ? '' : `, now at version v${finalVersion}`;
+    log.info(`Successfully undid ${count} migration${count === 1 ? '' : 's'} to schema ${schema}${now} (execution time ${formatDuration(performance.now() - started)})`);
+  }
+  return result;
+}
+
+function undoOutput(version: MigrationVersion, file: ResolvedMigration, executionTime: number): UndoOutput {
+  return { version: version.text, description: file.description, filepath: file.physicalPath, executionTime };
+}

@@ -1,0 +1,74 @@
+/**
+ * For PostgreSQL suites whose scenarios each work in a schema of their own on one database of the file
+ * (so that they can run concurrently): migration folders in a temporary directory, the CLI pointed at
+ * one schema, and the checks every scenario makes.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { runCli, type CliResult } from './cli.js';
+import { createTestDatabase, type PostgresServer, type TestDatabase } from './postgres.js';
+
+/** flyway-compat.md §2: signed CRC-32 of the UTF-8 text without a leading BOM and without any CR or LF. */
+export function flywayChecksum(text: string): number {
+  return crc32(Buffer.from(text.replace(/^\uFEFF/, '').replace(/[\r\n]/g, ''), 'utf8')) | 0;
+}
+
+/** The exit status, with godwit's output in the failure message. */
+export function expectExit(result: CliResult, code: number): void {
+  expect(result.code, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(code);
+}
+
+export function expectNoStackTrace(result: CliResult): void {
+  expect(result.stderr + result.stdout).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+}
+
+export interface Scenarios {
+  /** The file's database; set once beforeAll has run. */
+  readonly db: TestDatabase;
+  /** Writes files (paths relative to the folder) into the folder `name`; returns the folder. */
+  writeSet(name: string, files: Record<string, string | Buffer>): string;
+  /** Runs the CLI on `dir` as the only location, managing `schema`. */
+  godwit(dir: string, schema: string, args: string[]): Promise<CliResult>;
+}
+
+/** Registers the database and folder of a suite (call it inside the describe). */
+export function useScenarios(server: PostgresServer | null, prefix: string, setup?: (db: TestDatabase) => Promise<void>): Scenarios {
+  let db: TestDatabase | undefined;
+  let root: string | undefined;
+
+  beforeAll(async () => {
+    if (server === null) return;
+    db = await createTestDatabase(server, prefix);
+    root = mkdtempSync(join(tmpdir(), `godwit-${prefix}-`));
+    await setup?.(db);
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  const database = (): TestDatabase => {
+    if (db === undefined) throw new Error('the database is set up in beforeAll');
+    return db;
+  };
+  return {
+    get db() {
+      return database();
+    },
+    writeSet(name, files) {
+      const dir = join(root ?? '', name);
+      for (const [file, content] of Object.entries(files)) {
+        mkdirSync(dirname(join(dir, file)), { recursive: true });
+        writeFileSync(join(dir, file), content);
+      }
+      return dir;
+    },
+    godwit(dir, schema, args) {
+      return runCli([...database().args, `-locations=filesystem:${dir}`, `-schemas=${schema}`, ...args], { timeoutMs: 30_000 });
+    },
+  };
+}
