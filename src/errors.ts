@@ -1,3 +1,5 @@
+import type { MigrateResult } from './engine/results.js';
+
 /**
  * Every failure godwit reports on purpose is a GodwitError. `code` is stable (Flyway's error code names
  * where one fits) so that scripts and the JSON output can tell errors apart; the message is written for a
@@ -73,6 +75,8 @@ export class ValidationError extends GodwitError {
 
 export interface MigrationFailure {
   script: string;
+  /** The file on disk, for the `path` of Flyway's JSON error. */
+  path?: string;
   version: string | null;
   description: string;
   /** 1-based line in the file where the failing statement starts, or where the server placed the error. */
@@ -84,6 +88,8 @@ export interface MigrationFailure {
 
 export class MigrationFailedError extends GodwitError {
   readonly failure: MigrationFailure;
+  /** What migrate had done before this failure (success false), for Flyway's failed-migrate JSON. */
+  partialResult: MigrateResult | undefined;
 
   constructor(code: string, message: string, failure: MigrationFailure, details: ErrorDetails = {}) {
     super(code, message, details);
@@ -104,6 +110,13 @@ export class CleanDisabledError extends GodwitError {
       "Unable to execute clean as it has been disabled with the 'flyway.cleanDisabled' property.",
       { hint: 'Set -cleanDisabled=false to allow clean on this database.', ...details },
     );
+  }
+}
+
+/** The run was stopped from outside (a signal, or Godwit.cancel()) before it could finish. */
+export class CancelledError extends GodwitError {
+  constructor(reason: string, details: ErrorDetails = {}) {
+    super('CANCELLED', `Cancelled: ${reason}.`, details);
   }
 }
 

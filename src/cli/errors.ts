@@ -1,4 +1,4 @@
-import { GodwitError } from '../errors.js';
+import { GodwitError, MigrationFailedError } from '../errors.js';
 
 /** Errors from the database driver that reach the top carry a SQLSTATE; they are not godwit bugs. */
 function sqlState(error: unknown): string | undefined {
@@ -27,15 +27,16 @@ function causeChain(error: unknown): string[] {
 
 /**
  * The text for stderr: `ERROR: message` and the hint for every user mistake; the stack and cause chain
- * only with -X, and always for a bug in godwit.
+ * only with -X, and always for a bug in godwit. `hint: false` when the advice no longer fits, as after a
+ * signal, whose own report follows.
  */
-export function formatError(error: unknown, debug: boolean): string {
+export function formatError(error: unknown, debug: boolean, options: { hint?: boolean } = {}): string {
   const message = error instanceof Error ? error.message : String(error);
   const lines: string[] = [];
   if (isUserError(error)) {
     const state = error instanceof GodwitError ? undefined : sqlState(error);
     lines.push(`ERROR: ${message}${state ? ` (SQL State: ${state})` : ''}`);
-    if (error instanceof GodwitError && error.hint) lines.push(`Hint: ${error.hint}`);
+    if (error instanceof GodwitError && error.hint && options.hint !== false) lines.push(`Hint: ${error.hint}`);
     if (debug && error instanceof Error && error.stack) lines.push(error.stack, ...causeChain(error));
   } else {
     lines.push(`ERROR: Unexpected error: ${message}`);
@@ -44,14 +45,61 @@ export function formatError(error: unknown, debug: boolean): string {
   return lines.join('\n');
 }
 
-export function errorJson(error: unknown): { error: { errorCode: string; message: string; cause?: { message: string } } } {
-  const message = error instanceof Error ? error.message : String(error);
-  const cause = (error as { cause?: unknown }).cause;
+/** Flyway's `ErrorCause`: a cause chain, innermost last; stack traces only with -X. */
+export interface ErrorCauseJson {
+  message: string;
+  stackTrace: string | null;
+  cause: ErrorCauseJson | null;
+}
+
+/** Flyway's `error` object (ErrorOutputItem, plus sqlState for a failed migration as Flyway 11 prints it). */
+export interface ErrorItemJson {
+  errorCode: string;
+  message: string;
+  /** Only for a bug in godwit (Flyway: only for faults), or with -X. */
+  stackTrace: string | null;
+  lineNumber: number | null;
+  path: string | null;
+  sqlState?: string | null;
+  cause: ErrorCauseJson | null;
+}
+
+function causeJson(error: unknown, debug: boolean, depth = 0): ErrorCauseJson | null {
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  if (cause === undefined || cause === null || depth >= 10) return null;
   return {
-    error: {
-      errorCode: errorCode(error),
-      message,
-      ...(cause instanceof Error ? { cause: { message: cause.message } } : {}),
-    },
+    message: cause instanceof Error ? cause.message : String(cause),
+    stackTrace: debug && cause instanceof Error ? (cause.stack ?? null) : null,
+    cause: causeJson(cause, debug, depth + 1),
   };
+}
+
+export function errorItem(error: unknown, debug = false): ErrorItemJson {
+  const message = error instanceof Error ? error.message : String(error);
+  const showStack = (debug || !isUserError(error)) && error instanceof Error;
+  const item: ErrorItemJson = {
+    errorCode: errorCode(error),
+    message,
+    stackTrace: showStack ? (error.stack ?? null) : null,
+    lineNumber: null,
+    path: null,
+    cause: causeJson(error, debug),
+  };
+  if (error instanceof MigrationFailedError) {
+    item.lineNumber = error.failure.line;
+    item.path = error.failure.path ?? error.failure.script;
+    item.sqlState = error.failure.sqlState;
+  } else if (sqlState(error) !== undefined) {
+    item.sqlState = sqlState(error) ?? null;
+  }
+  return item;
+}
+
+/**
+ * The JSON document for a failed run: Flyway prints a failed migrate as the migrate result so far
+ * (success false) plus `error`; every other failure as `{"error": …}`.
+ */
+export function errorJson(error: unknown, debug = false): Record<string, unknown> & { error: ErrorItemJson } {
+  const partial = error instanceof MigrationFailedError ? error.partialResult : undefined;
+  return { ...(partial ?? {}), error: errorItem(error, debug) };
 }

@@ -1,5 +1,5 @@
 import { parseArgv, helpText, type ParsedArgs } from '../config/argv.js';
-import { GodwitError } from '../errors.js';
+import { MigrationFailedError } from '../errors.js';
 import { describeConfig, loadConfig } from '../config/load.js';
 import { redact } from '../config/redact.js';
 import { Godwit } from '../engine/godwit.js';
@@ -7,7 +7,9 @@ import type { CommandResult } from '../engine/results.js';
 import { GODWIT_VERSION } from '../version.js';
 import { consoleLogger } from './console-logger.js';
 import { errorJson, formatError } from './errors.js';
+import { Progress } from './progress.js';
 import { renderInfo } from './render-info.js';
+import { signalExitCode, watchSignals, type StopSignal } from './signals.js';
 
 function run(godwit: Godwit, command: string, parsed: ParsedArgs): Promise<CommandResult> {
   switch (command) {
@@ -16,11 +18,7 @@ function run(godwit: Godwit, command: string, parsed: ParsedArgs): Promise<Comma
     case 'new':
       return godwit.newMigration({ ...parsed.scaffold, description: parsed.scaffold.description ?? '' });
     case 'undo':
-      return Promise.reject(
-        new GodwitError('NOT_IMPLEMENTED', 'undo is not available in this version of godwit yet.', {
-          hint: 'Apply the U<version>__*.sql file by hand meanwhile, then run repair.',
-        }),
-      );
+      return godwit.undo();
     case 'migrate':
       return godwit.migrate();
     case 'info':
@@ -38,18 +36,46 @@ function run(godwit: Godwit, command: string, parsed: ParsedArgs): Promise<Comma
   }
 }
 
+/** What stderr says when a stop signal ended the run, after the error (if any) was reported. */
+function stoppedMessage(signal: StopSignal, error: unknown): string {
+  const head = `godwit stopped on ${signal} (exit ${signalExitCode(signal)})`;
+  if (error instanceof MigrationFailedError) {
+    return error.failure.rolledBack
+      ? `${head}: migration ${error.failure.script} was cancelled and rolled back, nothing of it was kept; the lock is released.`
+      : `${head}: migration ${error.failure.script} was cancelled part-way and the database could not roll it back (see the error above); the lock is released.`;
+  }
+  return error === undefined ? `${head}, after the commands had completed.` : `${head}; the lock is released.`;
+}
+
 /**
  * The CLI: parse, load the configuration, map each command onto the engine, print. Returns the exit
- * code; the only place that decides one.
+ * code; the only place that decides one. SIGINT/SIGTERM cancel the running command (the engine rolls
+ * back and releases the lock), and the exit code becomes 130/143; a second signal exits at once.
  */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const debug = argv.includes('-X');
-  const json = argv.includes('-outputType=json');
+  let debug = argv.includes('-X');
+  // Until the configuration has loaded (it may be what fails), the flag or variable decides.
+  let json = argv.includes('-outputType=json') || env.FLYWAY_OUTPUT_TYPE === 'json';
   const secrets: Array<string | undefined> = [env.FLYWAY_PASSWORD];
   const clean = (text: string) => redact(text, secrets);
+  let godwit: Godwit | undefined;
+  let progress: Progress | undefined;
+  const signals = watchSignals({
+    first: (signal) => {
+      progress?.beforeLog();
+      process.stderr.write(`${signal} received: cancelling the running statement and rolling back the open migration. Send ${signal} again to exit at once.\n`);
+      godwit?.cancel(`${signal} received`);
+    },
+    again: (signal) => {
+      process.stderr.write(`${signal} received again: exiting at once. The database rolls back the open transaction when it notices the lost connection.\n`);
+      process.exit(signalExitCode(signal));
+    },
+  });
+  let failure: unknown;
   try {
     const parsed = parseArgv(argv);
     secrets.push(parsed.settings.password);
+    debug = parsed.debug;
     if (parsed.version || parsed.commands.includes('version')) {
       process.stdout.write(`godwit ${GODWIT_VERSION}\n`);
       return 0;
@@ -61,28 +87,40 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const loaded = loadConfig({ settings: parsed.settings, env, cwd: process.cwd() });
     const { config } = loaded;
     secrets.push(config.password);
-    const logger = consoleLogger({ quiet: parsed.quiet, debug: parsed.debug, json: config.outputType === 'json', redact: clean });
+    json = config.outputType === 'json';
+    // Progress of long statements goes to stderr: live on a terminal, an occasional plain line elsewhere.
+    progress = parsed.quiet ? undefined : new Progress({ stream: process.stderr, live: process.stderr.isTTY === true && env.TERM !== 'dumb' });
+    const logger = consoleLogger({ quiet: parsed.quiet, debug: parsed.debug, json, redact: clean, beforeWrite: () => progress?.beforeLog() });
     for (const line of describeConfig(loaded)) logger.debug(line);
 
-    const godwit = new Godwit(config, { logger });
+    godwit = new Godwit(config, { logger, statements: progress });
+    if (signals.received) godwit.cancel(`${signals.received} received`);
     const results: CommandResult[] = [];
     try {
       for (const command of parsed.commands) {
         const result = await run(godwit, command, parsed);
         results.push(result);
-        if (config.outputType !== 'json' && result.operation === 'info') process.stdout.write(`${clean(renderInfo(result))}\n`);
+        if (!json && result.operation === 'info') process.stdout.write(`${clean(renderInfo(result))}\n`);
       }
     } finally {
+      progress?.stop();
       await godwit.close();
     }
-    if (config.outputType === 'json') {
+    if (json) {
       const document = results.length === 1 ? results[0] : { individualResults: results };
       process.stdout.write(`${clean(JSON.stringify(document, null, 2))}\n`);
     }
-    return 0;
   } catch (error) {
-    if (json) process.stdout.write(`${clean(JSON.stringify(errorJson(error), null, 2))}\n`);
-    else process.stderr.write(`${clean(formatError(error, debug))}\n`);
-    return 1;
+    failure = error;
+    if (json) process.stdout.write(`${clean(JSON.stringify(errorJson(error, debug), null, 2))}\n`);
+    else process.stderr.write(`${clean(formatError(error, debug, { hint: signals.received === undefined }))}\n`);
+  } finally {
+    signals.dispose();
   }
+  const signal = signals.received;
+  if (signal) {
+    process.stderr.write(`${stoppedMessage(signal, failure)}\n`);
+    return signalExitCode(signal);
+  }
+  return failure === undefined ? 0 : 1;
 }
