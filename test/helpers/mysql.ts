@@ -10,6 +10,10 @@
  * so that files can run in parallel without seeing each other's objects.
  */
 import mysql from 'mysql2/promise';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 
 export type Flavour = 'mariadb' | 'mysql';
 
@@ -226,4 +230,40 @@ export function flywayMysqlDdl(database: string, flavour: Flavour, table = 'flyw
 )`,
     `CREATE INDEX \`${table}_s_idx\` ON \`${database}\`.\`${table}\` (\`success\`)`,
   ];
+}
+
+export interface Workspace {
+  /** A fresh database of its own, dropped after the file. */
+  database(prefix: string): Promise<TestDatabase>;
+  /** Writes (or overwrites) files of a migration folder; returns the -locations argument. */
+  location(name: string, files: Record<string, string>): string;
+}
+
+/**
+ * The databases and migration folders of one describe block, cleaned up after it. Call it inside the
+ * describe: it registers its own beforeAll and afterAll.
+ */
+export function useWorkspace(server: MysqlServer, folderPrefix: string): Workspace {
+  const databases: TestDatabase[] = [];
+  let root = '';
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), folderPrefix));
+  });
+  afterAll(async () => {
+    for (const database of databases) await database.drop();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+  return {
+    database: async (prefix) => {
+      const db = await createTestDatabase(server, prefix);
+      databases.push(db);
+      return db;
+    },
+    location: (name, files) => {
+      const dir = join(root, name);
+      mkdirSync(dir, { recursive: true });
+      for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content);
+      return `-locations=filesystem:${dir}`;
+    },
+  };
 }

@@ -4,14 +4,11 @@
  * tables, and drop the databases a schema marker says were created; a history table that Flyway wrote
  * must validate and carry on under godwit. Runs once per server that test/helpers/mysql.ts finds.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { RowDataPacket } from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
-import { createTestDatabase, flywayMysqlDdl, requireMysqlServers, type TestDatabase } from '../helpers/mysql.js';
+import { flywayMysqlDdl, requireMysqlServers, useWorkspace, type TestDatabase } from '../helpers/mysql.js';
 
 const servers = await requireMysqlServers();
 
@@ -28,30 +25,7 @@ function expectExit(result: CliResult, code: number): void {
 }
 
 describe.each(servers)('clean, baseline and Flyway histories on $label', (server) => {
-  const databases: TestDatabase[] = [];
-  let root: string;
-
-  beforeAll(() => {
-    root = mkdtempSync(join(tmpdir(), 'godwit-mysql-commands-'));
-  });
-
-  afterAll(async () => {
-    for (const database of databases) await database.drop();
-    if (root) rmSync(root, { recursive: true, force: true });
-  });
-
-  async function database(prefix: string): Promise<TestDatabase> {
-    const db = await createTestDatabase(server, prefix);
-    databases.push(db);
-    return db;
-  }
-
-  function location(name: string, files: Record<string, string>): string {
-    const dir = join(root, name);
-    mkdirSync(dir, { recursive: true });
-    for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content);
-    return `-locations=filesystem:${dir}`;
-  }
+  const { database, location } = useWorkspace(server, 'godwit-mysql-commands-');
 
   function godwit(db: TestDatabase, args: string[]): Promise<CliResult> {
     return runCli([...db.args, ...args], { timeoutMs: 30_000 });

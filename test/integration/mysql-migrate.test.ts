@@ -5,14 +5,11 @@
  * non-transactional failure path, §8 placeholders, §9 splitting), written out here by hand rather than
  * taken from godwit's code. Runs once per server that test/helpers/mysql.ts finds.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { RowDataPacket } from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliOptions, type CliResult } from '../helpers/cli.js';
-import { createTestDatabase, flywayMysqlDdl, requireMysqlServers, type TestDatabase } from '../helpers/mysql.js';
+import { flywayMysqlDdl, requireMysqlServers, useWorkspace, type TestDatabase } from '../helpers/mysql.js';
 import { infoRows } from '../helpers/output.js';
 
 const servers = await requireMysqlServers();
@@ -47,31 +44,7 @@ interface HistoryRow extends RowDataPacket {
 }
 
 describe.each(servers)('godwit migrate on $label', (server) => {
-  const databases: TestDatabase[] = [];
-  let root: string;
-
-  beforeAll(() => {
-    root = mkdtempSync(join(tmpdir(), 'godwit-mysql-migrate-'));
-  });
-
-  afterAll(async () => {
-    for (const database of databases) await database.drop();
-    if (root) rmSync(root, { recursive: true, force: true });
-  });
-
-  async function database(prefix: string): Promise<TestDatabase> {
-    const db = await createTestDatabase(server, prefix);
-    databases.push(db);
-    return db;
-  }
-
-  /** Writes (or overwrites) files of a migration folder; returns the -locations argument. */
-  function location(name: string, files: Record<string, string>): string {
-    const dir = join(root, name);
-    mkdirSync(dir, { recursive: true });
-    for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content);
-    return `-locations=filesystem:${dir}`;
-  }
+  const { database, location } = useWorkspace(server, 'godwit-mysql-migrate-');
 
   function godwit(db: TestDatabase, args: string[], options: CliOptions = {}): Promise<CliResult> {
     return runCli([...db.args, ...args], { timeoutMs: 30_000, ...options });
