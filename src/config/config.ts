@@ -49,6 +49,10 @@ export interface Config {
   group: boolean;
   executeInTransaction: boolean;
   lockRetryCount: number;
+  /** Seconds; 0 leaves the database's own setting. */
+  statementTimeout: number;
+  /** Seconds; 0 leaves the database's own setting. */
+  lockTimeout: number;
   /** `filesystem:` folders or files of SQL callback scripts, beside those found in the locations. */
   callbacks: string[];
   skipDefaultCallbacks: boolean;

@@ -89,6 +89,8 @@ const REGISTRY = [
   key({ name: 'mixed', field: 'mixed', type: 'boolean', defaultValue: 'false', group: 'Behaviour', description: 'Allow transactional and non-transactional statements in one migration' }),
   key({ name: 'group', field: 'group', type: 'boolean', defaultValue: 'false', group: 'Behaviour', description: 'Apply all pending migrations in one transaction' }),
   key({ name: 'executeInTransaction', field: 'executeInTransaction', type: 'boolean', defaultValue: 'true', group: 'Behaviour', description: 'Run each migration in a transaction' }),
+  key({ name: 'statementTimeout', field: 'statementTimeout', type: 'integer', defaultValue: '0', group: 'Behaviour', description: 'godwit: seconds any one statement may run before the database cancels it (0: no limit)' }),
+  key({ name: 'lockTimeout', field: 'lockTimeout', type: 'integer', defaultValue: '0', group: 'Behaviour', description: 'godwit: seconds a statement may wait for a table lock, so DDL queued behind a long transaction fails instead of blocking traffic (0: no limit)' }),
   key({ name: 'lockRetryCount', field: 'lockRetryCount', type: 'integer', defaultValue: '50', group: 'Behaviour', description: 'Attempts to take the history table lock (-1: forever)' }),
   key({ name: 'callbacks', field: 'callbacks', type: 'list', defaultValue: '', group: 'Behaviour', description: 'More SQL callback scripts: filesystem: folders or files, beside those in the locations' }),
   key({ name: 'skipDefaultCallbacks', field: 'skipDefaultCallbacks', type: 'boolean', defaultValue: 'false', group: 'Behaviour', description: 'Ignore the callback scripts in the locations; run only those named by -callbacks' }),

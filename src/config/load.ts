@@ -179,6 +179,8 @@ function checkRanges(config: Config, winners: ReadonlyMap<string, Entry>): void 
   check('connectRetries', config.connectRetries >= 0, 'Expected 0 or more.');
   check('connectRetriesInterval', config.connectRetriesInterval >= 0, 'Expected 0 or more.');
   check('lockRetryCount', config.lockRetryCount >= -1, 'Expected -1 (retry forever) or a count of 0 or more.');
+  check('statementTimeout', config.statementTimeout >= 0, 'Expected a number of seconds, 0 for no limit.');
+  check('lockTimeout', config.lockTimeout >= 0, 'Expected a number of seconds, 0 for no limit.');
   check('placeholderPrefix', config.placeholderPrefix !== '', 'It must not be empty.');
   check('placeholderSuffix', config.placeholderSuffix !== '', 'It must not be empty.');
 }

@@ -83,6 +83,12 @@ export interface Dialect {
    */
   setCurrentSchema(schema: string): Promise<void>;
 
+  /**
+   * Limits, for this session, how long one statement may run and how long it may wait for a table
+   * lock (milliseconds; 0 leaves the database's setting). Called once after connect, when configured.
+   */
+  setTimeouts(timeouts: { statementMs: number; lockMs: number }): Promise<void>;
+
   /** The only path from configuration to SQL text. */
   quoteIdentifier(name: string): string;
 

@@ -128,6 +128,8 @@ export class Godwit {
   private connect(log: Logger): Promise<Dialect> {
     this.session ??= (async () => {
       const dialect = await openDialect(this.config, log, { signal: this.cancellation.signal, statements: this.statements });
+      const { statementTimeout, lockTimeout } = this.config;
+      if (statementTimeout > 0 || lockTimeout > 0) await dialect.setTimeouts({ statementMs: statementTimeout * 1000, lockMs: lockTimeout * 1000 });
       log.info(`Database: ${displayUrl(this.config.url ?? '')} (${dialect.displayName} ${await dialect.serverVersion()})`);
       return dialect;
     })();

@@ -82,6 +82,8 @@ describe('defaults', () => {
       group: false,
       executeInTransaction: true,
       lockRetryCount: 50,
+      statementTimeout: 0,
+      lockTimeout: 0,
       callbacks: [],
       skipDefaultCallbacks: false,
       cleanDisabled: true,

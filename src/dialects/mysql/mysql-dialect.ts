@@ -105,6 +105,20 @@ export class MysqlDialect implements Dialect {
     return { user: String(rows[0]?.user ?? ''), database: database ?? '', schema: database };
   }
 
+  /**
+   * lock_wait_timeout bounds the metadata-lock wait that DDL queues on behind a long transaction.
+   * The statement limit is MariaDB's max_statement_time (seconds) or MySQL's max_execution_time
+   * (milliseconds, and SELECT only): whichever this server has.
+   */
+  async setTimeouts(timeouts: { statementMs: number; lockMs: number }): Promise<void> {
+    if (timeouts.lockMs > 0) await this.db.query('SET SESSION lock_wait_timeout = ?', [Math.max(1, Math.ceil(timeouts.lockMs / 1000))]);
+    if (timeouts.statementMs <= 0) return;
+    const [rows] = await this.db.query("SHOW VARIABLES WHERE Variable_name IN ('max_statement_time', 'max_execution_time')");
+    const names = (rows as Array<{ Variable_name: string }>).map((row) => row.Variable_name);
+    if (names.includes('max_statement_time')) await this.db.query('SET SESSION max_statement_time = ?', [timeouts.statementMs / 1000]);
+    else if (names.includes('max_execution_time')) await this.db.query('SET SESSION max_execution_time = ?', [timeouts.statementMs]);
+  }
+
   async setCurrentSchema(schema: string): Promise<void> {
     this.wantedSchema = schema;
     this.wantedSchemaInUse = false;

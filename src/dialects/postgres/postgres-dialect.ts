@@ -83,6 +83,11 @@ export class PostgresDialect implements Dialect {
     return { user: String(row?.user ?? ''), database: String(row?.database ?? ''), schema: row?.schema == null ? null : String(row.schema) };
   }
 
+  async setTimeouts(timeouts: { statementMs: number; lockMs: number }): Promise<void> {
+    if (timeouts.statementMs > 0) await this.db.query("SELECT set_config('statement_timeout', $1, false)", [String(timeouts.statementMs)]);
+    if (timeouts.lockMs > 0) await this.db.query("SELECT set_config('lock_timeout', $1, false)", [String(timeouts.lockMs)]);
+  }
+
   async setCurrentSchema(schema: string): Promise<void> {
     const current = await this.db.query('SHOW search_path');
     const rest = String(current.rows[0]?.search_path ?? '')
