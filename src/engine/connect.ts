@@ -111,7 +111,7 @@ function observed(dialect: Dialect, signal: AbortSignal, statements: StatementOb
       refuse();
       return dialect.executeScript(text, file);
     },
-    // Taking a free lock stays possible: recording a failed row on MySQL needs it. Only waiting stops.
+    // Only waiting for a held lock stops: a free one may still be taken, so the run can wind down.
     acquireLock: async (schema, table, options: LockOptions) =>
       dialect.acquireLock(schema, table, {
         ...options,

@@ -10,10 +10,11 @@
  * so that files can run in parallel without seeing each other's objects.
  */
 import mysql from 'mysql2/promise';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
+import { writeLocation } from './locations.js';
 
 export type Flavour = 'mariadb' | 'mysql';
 
@@ -259,11 +260,6 @@ export function useWorkspace(server: MysqlServer, folderPrefix: string): Workspa
       databases.push(db);
       return db;
     },
-    location: (name, files) => {
-      const dir = join(root, name);
-      mkdirSync(dir, { recursive: true });
-      for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content);
-      return `-locations=filesystem:${dir}`;
-    },
+    location: (name, files) => writeLocation(root, name, files),
   };
 }

@@ -4,12 +4,13 @@
  * writes. The Flyway side is built here by hand with Flyway's DDL and rows as Flyway writes them; the
  * migration files are the shared checksum vectors, whose checksums were computed by Flyway's algorithm.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/postgres.js';
+import { writeLocation } from '../helpers/locations.js';
 
 interface ChecksumVector {
   case: string;
@@ -81,12 +82,7 @@ describe.skipIf(server === null)('history tables written by Flyway, and by godwi
   let db: TestDatabase;
   let root: string;
 
-  function location(name: string, files: Record<string, Buffer | string>): string {
-    const dir = join(root, name);
-    mkdirSync(dir, { recursive: true });
-    for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content);
-    return `-locations=filesystem:${dir}`;
-  }
+  const location = (name: string, files: Record<string, Buffer | string>): string => writeLocation(root, name, files);
 
   /** The table and rows as Flyway 10 leaves them: installed_by is Flyway's user, installed_on the column default. */
   async function writeFlywayHistory(schema: string, rows: FlywayRow[]): Promise<void> {

@@ -5,7 +5,7 @@
  * helper, independently of godwit's code; a session of the test plays the Flyway process holding it.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,6 +13,7 @@ import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli, type CliResult } from '../helpers/cli.js';
 import { connectTo, createTestDatabase, flywayLockName, requireMysqlServers, type TestDatabase } from '../helpers/mysql.js';
+import { writeLocation } from '../helpers/locations.js';
 
 const servers = await requireMysqlServers();
 
@@ -66,12 +67,7 @@ describe.each(servers)('MySQL named lock on $label', (server) => {
     throw new Error('no session ever waited for a named lock');
   }
 
-  function location(name: string, files: Record<string, string>): string {
-    const dir = join(root, name);
-    mkdirSync(dir, { recursive: true });
-    for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content);
-    return `-locations=filesystem:${dir}`;
-  }
+  const location = (name: string, files: Record<string, Buffer | string>): string => writeLocation(root, name, files);
 
   async function tableExists(schema: string, table: string): Promise<boolean> {
     const [rows] = await db.client.query<RowDataPacket[]>('SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?', [schema, table]);

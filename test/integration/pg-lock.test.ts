@@ -3,7 +3,7 @@
  * Flyway takes, so that a Flyway and a godwit run, or several godwit runs, never migrate one schema at
  * the same time; and its own lock must not make non-transactional statements hang.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,6 +11,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/postgres.js';
+import { writeLocation } from '../helpers/locations.js';
 
 /** Flyway's ids, checked on a JVM (test/fixtures/flyway-vectors.json): not computed by godwit's code. */
 const PUBLIC_LOCK_ID = 77433833903597n; // "public"."flyway_schema_history"
@@ -37,12 +38,7 @@ describe.skipIf(server === null)('PostgreSQL locking', () => {
   }
 
   /** A folder of migrations: file name → content. */
-  function location(name: string, files: Record<string, string>): string {
-    const dir = join(root, name);
-    mkdirSync(dir, { recursive: true });
-    for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content);
-    return `-locations=filesystem:${dir}`;
-  }
+  const location = (name: string, files: Record<string, Buffer | string>): string => writeLocation(root, name, files);
 
   async function tableExists(qualified: string): Promise<boolean> {
     const { rows } = await db.client.query<{ oid: string | null }>('SELECT to_regclass($1)::text AS oid', [qualified]);

@@ -2,7 +2,7 @@
  * -statementTimeout and -lockTimeout: a migration stuck behind a long transaction, or running away,
  * fails clearly after the configured time instead of blocking production traffic.
  */
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { requireMysqlServers, useWorkspace } from '../helpers/mysql.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/postgres.js';
+import { writeLocation } from '../helpers/locations.js';
 
 const STACK_LINE = /^\s+at /m;
 /** The busy table exists before godwit does: baseline below V1 so that V1 still runs. */
@@ -31,12 +32,7 @@ describe.skipIf(pgServer === null)('timeouts on PostgreSQL', () => {
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  function location(name: string, files: Record<string, string>): string {
-    const dir = join(root, name);
-    mkdirSync(dir, { recursive: true });
-    for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content);
-    return `-locations=filesystem:${dir}`;
-  }
+  const location = (name: string, files: Record<string, Buffer | string>): string => writeLocation(root, name, files);
 
   it('-lockTimeout: DDL queued behind another transaction fails with 55P03 instead of waiting', async () => {
     await db.client.query('CREATE SCHEMA lt; CREATE TABLE lt.busy (id INT)');
