@@ -127,6 +127,12 @@ export interface Dialect {
   splitScript(text: string, file: string): SqlStatement[];
   /** Runs one statement; a refusal is a StatementError. */
   execute(statement: SqlStatement): Promise<void>;
+  /**
+   * Runs one statement with parameters (PostgreSQL `$1`, MySQL `?`) and returns its rows, none for a
+   * statement that returns none. Code migrations call it, any number of times, inside the migration's
+   * transaction when it has one. A refusal is a StatementError.
+   */
+  query(sql: string, params?: readonly unknown[]): Promise<Array<Record<string, unknown>>>;
   /** Runs a configured SQL text (initSql) statement by statement. */
   executeScript(text: string, file: string): Promise<void>;
   /** Asks the server to cancel the statement in flight (signals). */

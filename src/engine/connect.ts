@@ -107,6 +107,10 @@ function observed(dialect: Dialect, signal: AbortSignal, statements: StatementOb
         statements?.finished(statement);
       }
     },
+    query: async (sql, params) => {
+      refuse();
+      return dialect.query(sql, params);
+    },
     executeScript: async (text, file) => {
       refuse();
       return dialect.executeScript(text, file);

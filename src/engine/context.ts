@@ -1,6 +1,7 @@
 import type { Config } from '../config/config.js';
 import type { Dialect, SessionInfo } from '../dialects/dialect.js';
 import { ConfigError } from '../errors.js';
+import type { ProgressListener } from './events.js';
 import { builtInPlaceholders } from './placeholders.js';
 import type { Logger } from './logger.js';
 import { SchemaHistory } from './schema-history.js';
@@ -17,6 +18,8 @@ export interface EngineContext {
   defaultSchema: string;
   history: SchemaHistory;
   startedAt: Date;
+  /** Hears of each migration's start and end (the API's onProgress). */
+  progress?: ProgressListener;
 }
 
 /**

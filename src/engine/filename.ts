@@ -32,6 +32,22 @@ export type ParsedFilename =
   /** A file with a migration suffix whose name breaks the convention; `error` is Flyway's message. */
   | { kind: 'invalid'; error: string };
 
+/** File endings of JavaScript and TypeScript migrations (code migrations), beside the SQL suffixes. */
+export const CODE_MIGRATION_SUFFIXES: readonly string[] = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
+
+/**
+ * Parses the name of a JavaScript or TypeScript file in a location. Returns null for a file that is no
+ * migration: a declaration file, a callback name, or a name that does not parse and has no separator,
+ * which is a helper module the migrations import (`Repository.ts` must not count as a broken `R` file).
+ */
+export function parseCodeMigrationFilename(name: string, naming: NamingConfig): ParsedFilename | null {
+  if (/\.d\.[cm]?ts$/i.test(name)) return null;
+  const parsed = parseMigrationFilename(name, { ...naming, sqlMigrationSuffixes: [...CODE_MIGRATION_SUFFIXES] });
+  if (parsed === null || parsed.kind === 'callback') return null;
+  if (parsed.kind === 'invalid' && !name.includes(naming.sqlMigrationSeparator)) return null;
+  return parsed;
+}
+
 type PrefixKind = 'versioned' | 'undo' | 'repeatable' | 'callback';
 
 /**

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { ResolverError } from '../errors.js';
 import { checksum, decodeScript, stripBom } from './checksum.js';
-import { parseMigrationFilename, type NamingConfig, type ParsedFilename } from './filename.js';
+import { parseCodeMigrationFilename, parseMigrationFilename, type NamingConfig, type ParsedFilename } from './filename.js';
 import { replacePlaceholders } from './placeholders.js';
 import type { ScriptConfig } from './script-config.js';
 import { headerEncoding, mergeScriptConfig, parseConfFile, parseHeader } from './script-config.js';
@@ -32,10 +32,12 @@ interface Candidate {
   root: string;
   file: string;
   name: MigrationName;
+  /** A JavaScript or TypeScript file rather than SQL. */
+  code: boolean;
 }
 
 /**
- * Finds the SQL migrations in the configured locations, with Flyway's checksums, sorted: versioned by
+ * Finds the SQL and code migrations in the configured locations, with Flyway's checksums, sorted: versioned by
  * version, then repeatables by description, then undo by version. Fails on duplicates, as Flyway does.
  */
 export async function resolveMigrations(config: ResolverConfig, opts: ResolveOptions): Promise<ResolvedMigration[]> {
@@ -43,10 +45,11 @@ export async function resolveMigrations(config: ResolverConfig, opts: ResolveOpt
   const invalidNames: string[] = [];
   for (const root of await locationRoots(config, opts.warn)) {
     for (const file of await listFiles(root)) {
-      const name = parseMigrationFilename(path.basename(file), config);
+      const sql = parseMigrationFilename(path.basename(file), config);
+      const name = sql ?? parseCodeMigrationFilename(path.basename(file), config);
       if (name === null || name.kind === 'callback') continue;
       if (name.kind === 'invalid') invalidNames.push(name.error);
-      else candidates.push({ root, file, name });
+      else candidates.push({ root, file, name, code: sql === null });
     }
   }
   checkNaming(invalidNames, config.validateMigrationNaming, opts.warn);
@@ -70,8 +73,9 @@ export async function loadScriptText(m: ResolvedMigration, encoding: string): Pr
   return stripBom(await readScript(m.physicalPath, m.scriptConfig?.encoding ?? encoding));
 }
 
-async function resolveOne({ root, file, name }: Candidate, config: ResolverConfig, opts: ResolveOptions): Promise<ResolvedMigration> {
+async function resolveOne({ root, file, name, code }: Candidate, config: ResolverConfig, opts: ResolveOptions): Promise<ResolvedMigration> {
   const script = path.relative(root, file).split(path.sep).join('/');
+  if (code) return resolveCode(file, script, name);
   // Asked for only when something is to be replaced: most scripts need no values.
   let values: Record<string, string> | null | undefined;
   const valuesOf = () => (values === undefined ? (values = opts.placeholdersFor(script)) : values);
@@ -96,6 +100,25 @@ async function resolveOne({ root, file, name }: Candidate, config: ResolverConfi
     checksum: replacedChecksum ?? rawChecksum,
     equivalentChecksum: replacedChecksum === null ? null : rawChecksum,
     ...(Object.keys(scriptConfig).length > 0 ? { scriptConfig } : {}),
+  };
+}
+
+/**
+ * A JavaScript or TypeScript migration. Flyway records no checksum for its Java migrations; godwit takes
+ * Flyway's checksum of the source file (always UTF-8, as Node reads it), so that validate notices an
+ * edited code migration and a repeatable one re-runs when it changes.
+ */
+async function resolveCode(file: string, script: string, name: MigrationName): Promise<ResolvedMigration> {
+  return {
+    kind: name.kind,
+    version: name.kind === 'repeatable' ? null : name.version,
+    rawVersion: name.kind === 'repeatable' ? '' : name.rawVersion,
+    description: name.description,
+    script,
+    physicalPath: file,
+    type: name.kind === 'undo' ? 'UNDO_JDBC' : 'JDBC',
+    checksum: checksum(decodeScript(await readBytes(file), 'UTF-8', file)),
+    equivalentChecksum: null,
   };
 }
 

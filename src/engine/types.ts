@@ -15,8 +15,11 @@ export interface ResolvedMigration {
   script: string;
   /** Absolute path on disk. */
   physicalPath: string;
-  /** `SQL` for versioned and repeatable files, `UNDO_SQL` for undo files. */
-  type: 'SQL' | 'UNDO_SQL';
+  /**
+   * `SQL` for versioned and repeatable files, `UNDO_SQL` for undo files; `JDBC` and `UNDO_JDBC` for
+   * JavaScript and TypeScript files, as Flyway records its Java migrations.
+   */
+  type: 'SQL' | 'UNDO_SQL' | 'JDBC' | 'UNDO_JDBC';
   /**
    * Flyway's checksum. For a repeatable whose placeholders are replaced this is computed after
    * replacement; `equivalentChecksum` then holds the raw-text checksum, and a stored value equal to

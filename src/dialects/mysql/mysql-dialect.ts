@@ -283,6 +283,17 @@ export class MysqlDialect implements Dialect {
     }
   }
 
+  /** Parameters are escaped by the client into the text, so DDL, which cannot be prepared, takes them too. */
+  async query(sql: string, params: readonly unknown[] = []): Promise<Array<Record<string, unknown>>> {
+    try {
+      await this.useWantedSchema();
+      const [rows] = await this.db.query(sql, [...params]);
+      return Array.isArray(rows) ? (rows as Array<Record<string, unknown>>) : [];
+    } catch (error) {
+      throw toStatementError(error);
+    }
+  }
+
   async executeScript(text: string, file: string): Promise<void> {
     for (const statement of this.splitScript(text, file)) await this.execute(statement);
   }

@@ -248,6 +248,14 @@ export class PostgresDialect implements Dialect {
     }
   }
 
+  async query(sql: string, params: readonly unknown[] = []): Promise<Array<Record<string, unknown>>> {
+    try {
+      return (await this.db.query(sql, [...params])).rows;
+    } catch (error) {
+      throw toStatementError(error);
+    }
+  }
+
   async executeScript(text: string, file: string): Promise<void> {
     for (const statement of this.splitScript(text, file)) await this.execute(statement);
   }

@@ -30,5 +30,7 @@ export function failureMessage(
     `Line       : ${error.line}`,
     `Statement  : ${firstLine(error.statement.sql)}`,
   ];
+  // A code migration that threw outside a query: no statement, and maybe no line, to show.
+  if (error.statement.sql === '') lines.splice(error.line === 0 ? -2 : -1);
   return lines.join('\n');
 }

@@ -9,8 +9,10 @@ import { fireCallbacks, fireErrorCallbacks, withCallbacks } from '../callbacks.j
 import type { RowInput } from '../schema-history.js';
 import { withLock } from '../lock.js';
 import type { MigrateOutput, MigrateResult } from '../results.js';
-import type { PreparedScript } from '../script.js';
-import { prepareScript, runScript, ScriptStatementError } from '../script.js';
+import { ScriptStatementError } from '../script.js';
+import type { PreparedMigration } from '../code-migration.js';
+import { CodeMigrationError, prepareMigration, runPrepared } from '../code-migration.js';
+import { emitProgress } from '../events.js';
 import type { Snapshot } from '../snapshot.js';
 import { infosFor, operationBase, readSnapshot, resolveAll } from '../snapshot.js';
 import type { AppliedMigration, ResolvedMigration } from '../types.js';
@@ -102,7 +104,7 @@ function output(ctx: EngineContext, migration: ResolvedMigration, executionTime:
 
 /** What runLocked runs and records: a migration, or the undo of one. */
 export interface LockedScript {
-  script: PreparedScript;
+  script: PreparedMigration;
   /** The history row to write, without the outcome. */
   row: Omit<RowInput, 'executionTime' | 'success'>;
   /**
@@ -132,9 +134,10 @@ export async function runLocked(ctx: EngineContext, job: LockedScript): Promise<
       if (announcement === null) return null;
       await fireCallbacks(ctx, job.events.before, { inCurrentTransaction: true });
       log.info(announcement);
+      emitProgress(ctx.progress, log, script.migration, { event: 'started' });
       const started = performance.now();
       try {
-        await runScript(ctx, script);
+        await runPrepared(ctx, script);
         await fireCallbacks(ctx, job.events.after, { inCurrentTransaction: true });
       } catch (error) {
         executionTime = Math.round(performance.now() - started);
@@ -154,13 +157,14 @@ export async function runLocked(ctx: EngineContext, job: LockedScript): Promise<
     if (!(error instanceof ScriptStatementError)) throw error;
     const rolledBack = script.transactional && dialect.supportsTransactionalDdl;
     const failure = job.failed(error, rolledBack);
+    emitProgress(ctx.progress, log, script.migration, { event: 'failed', error: failure });
     await fireErrorCallbacks(ctx, job.events.error, failure);
     throw failure;
   }
 }
 
 /** Applies one prepared migration under the lock; returns false when another process got there first. */
-async function applyOne(ctx: EngineContext, resolved: ResolvedMigration[], target: string, script: PreparedScript, done: MigrateOutput[]): Promise<boolean> {
+async function applyOne(ctx: EngineContext, resolved: ResolvedMigration[], target: string, script: PreparedMigration, done: MigrateOutput[]): Promise<boolean> {
   const migration = script.migration;
   const executionTime = await runLocked(ctx, {
     script,
@@ -175,6 +179,7 @@ async function applyOne(ctx: EngineContext, resolved: ResolvedMigration[], targe
     failed: (error, rolledBack) => migrationFailed(ctx, migration, error, rolledBack),
   });
   if (executionTime === null) return false;
+  emitProgress(ctx.progress, ctx.log, migration, { event: 'succeeded', executionTime });
   done.push(output(ctx, migration, executionTime));
   return true;
 }
@@ -197,6 +202,7 @@ export function migrationFailed(
   code = migration.kind === 'repeatable' ? 'FAILED_REPEATABLE_MIGRATION' : 'FAILED_VERSIONED_MIGRATION',
 ): MigrationFailedError {
   ctx.log.error(`${subject} failed! ${rolledBack ? 'Changes successfully rolled back.' : 'Please restore backups and roll back database and code!'}`);
+  const line = error instanceof CodeMigrationError ? error.codeLine : error.line;
   return new MigrationFailedError(
     code,
     failureMessage(migration, error),
@@ -205,17 +211,18 @@ export function migrationFailed(
       path: migration.physicalPath,
       version: migration.version?.text ?? null,
       description: migration.description,
-      line: error.line,
-      statement: error.statement.sql,
+      line,
+      // A code migration that failed outside a query has no statement to show.
+      statement: error.statement.sql === '' ? null : error.statement.sql,
       sqlState: error.error.sqlState,
       rolledBack,
     },
     {
-      location: `${migration.script}:${error.line}`,
+      location: line === null ? migration.script : `${migration.script}:${line}`,
       cause: error.error,
       hint: rolledBack
-        ? `Nothing of this migration was kept. Fix the script and run ${migration.kind === 'undo' ? 'undo' : 'migrate'} again.`
-        : `The database could not roll back: what ran before line ${error.line} stays applied. Remove it by hand, then run repair.`,
+        ? `Nothing of this migration was kept. Fix the ${error instanceof CodeMigrationError ? 'code' : 'script'} and run ${migration.kind === 'undo' ? 'undo' : 'migrate'} again.`
+        : `The database could not roll back: what ran before line ${line ?? '?'} stays applied. Remove it by hand, then run repair.`,
     },
   );
 }
@@ -239,7 +246,7 @@ async function applyGroup(ctx: EngineContext, resolved: ResolvedMigration[], tar
     for (const info of dueMigrations(infosFor(ctx, resolved, rows, target))) {
       const migration = info.resolved;
       if (!migration) continue;
-      const script = await prepareScript(ctx, migration);
+      const script = await prepareMigration(ctx, migration);
       if (!script.transactional) {
         throw new GodwitError('NON_TRANSACTIONAL_IN_GROUP', `Migration ${migration.script} cannot run in a transaction, so it cannot be applied with group=true.`, {
           location: migration.script,
@@ -248,16 +255,20 @@ async function applyGroup(ctx: EngineContext, resolved: ResolvedMigration[], tar
       }
       await fireCallbacks(ctx, 'beforeEachMigrate', { inCurrentTransaction: true });
       log.info(`Migrating schema ${quotedSchema(ctx)} ${describeMigration(migration)}`);
+      emitProgress(ctx.progress, log, migration, { event: 'started' });
       const started = performance.now();
       try {
-        await runScript(ctx, script);
+        await runPrepared(ctx, script);
         await fireCallbacks(ctx, 'afterEachMigrate', { inCurrentTransaction: true });
       } catch (error) {
-        if (error instanceof ScriptStatementError) throw migrationFailed(ctx, migration, error, ctx.dialect.supportsTransactionalDdl);
-        throw error;
+        if (!(error instanceof ScriptStatementError)) throw error;
+        const failure = migrationFailed(ctx, migration, error, ctx.dialect.supportsTransactionalDdl);
+        emitProgress(ctx.progress, log, migration, { event: 'failed', error: failure });
+        throw failure;
       }
       const executionTime = Math.round(performance.now() - started);
       await history.append(rows, { ...rowFor(ctx, migration), executionTime, success: true });
+      emitProgress(ctx.progress, log, migration, { event: 'succeeded', executionTime });
       rows = await history.read();
       done.push(output(ctx, migration, executionTime));
     }
@@ -294,7 +305,7 @@ export async function migrate(ctx: EngineContext): Promise<MigrateResult> {
         refuseFailed(ctx, infos);
         const next = dueMigrations(infos)[0]?.resolved;
         if (!next) break;
-        await applyOne(ctx, resolved, target, await prepareScript(ctx, next), done);
+        await applyOne(ctx, resolved, target, await prepareMigration(ctx, next), done);
       }
     }
   } catch (error) {

@@ -6,12 +6,13 @@ import { formatDuration } from '../duration.js';
 import type { MigrationInfo } from '../info.js';
 import { currentVersion, isFailedState, isSyntheticType } from '../info.js';
 import type { UndoOutput, UndoResult } from '../results.js';
-import { prepareScript } from '../script.js';
+import { prepareMigration } from '../code-migration.js';
 import { infosFor, operationBase, readSnapshot, resolveAll } from '../snapshot.js';
 import type { ResolvedMigration } from '../types.js';
 import { isReservedTarget, MigrationVersion } from '../version.js';
 import { migrationFailed, runLocked } from './migrate.js';
 import { validateSnapshot } from './validate.js';
+import { emitProgress } from '../events.js';
 
 /**
  * The versioned migration undo reverts next: the one applied last (by installed_rank) that is neither
@@ -47,7 +48,7 @@ function undoFileOf(info: MigrationInfo): ResolvedMigration | null {
 
 /**
  * Flyway Teams' undo: reverts the most recently applied versioned migration with its `U` file, in one
- * transaction under the lock, and records an UNDO_SQL row; the version then shows as Undone and its
+ * transaction under the lock, and records an UNDO_SQL row (UNDO_JDBC for a code file); the version then shows as Undone and its
  * file as Pending. With a version as `target` it keeps going in reverse applied order while versions
  * are at or above the target, stopping at the first one without an undo file.
  */
@@ -110,14 +111,14 @@ export async function undo(ctx: EngineContext): Promise<UndoResult> {
         });
       }
       const appliedRank = info.applied?.installedRank;
-      const script = await prepareScript(ctx, undoFile);
+      const script = await prepareMigration(ctx, undoFile);
       const subject = `Undo of migration of schema ${schema} to version ${describeVersion(version, undoFile.description)}`;
       const executionTime = await runLocked(ctx, {
         script,
         row: {
           version: version.text,
           description: undoFile.description,
-          type: 'UNDO_SQL',
+          type: undoFile.type,
           script: undoFile.script,
           checksum: undoFile.checksum,
           installedBy: config.installedBy ?? null,
@@ -134,6 +135,7 @@ export async function undo(ctx: EngineContext): Promise<UndoResult> {
         if (floor === null) return;
         continue;
       }
+      emitProgress(ctx.progress, log, undoFile, { event: 'succeeded', executionTime });
       done.push(undoOutput(version, undoFile, executionTime));
     }
   });
