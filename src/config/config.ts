@@ -68,7 +68,7 @@ export interface Config {
 }
 
 /** Where a configuration value came from, for `-X` and for error messages that name a setting. */
-export type ConfigSource = 'default' | 'environment' | 'command line' | `file ${string}`;
+export type ConfigSource = 'default' | 'environment' | 'command line' | 'settings' | `file ${string}`;
 
 export interface LoadedConfig {
   config: Config;

@@ -42,6 +42,8 @@ export interface DiscoveryInput {
   /** Whether -workingDirectory (or FLYWAY_WORKING_DIRECTORY) was given: only then is it searched too. */
   workingDirectorySet: boolean;
   named: NamedFile[];
+  /** false: read only the named files, none from the default locations (the API's Godwit.create). */
+  defaultLocations?: boolean;
 }
 
 export interface Discovery {
@@ -57,8 +59,8 @@ export function formatOf(file: string): ConfigFormat {
 }
 
 export function discoverConfigFiles(input: DiscoveryInput): Discovery {
-  const directories = [path.join(input.cwd, 'conf'), input.home, input.cwd];
-  if (input.workingDirectorySet) directories.push(input.workingDirectory);
+  const directories = input.defaultLocations === false ? [] : [path.join(input.cwd, 'conf'), input.home, input.cwd];
+  if (input.workingDirectorySet && input.defaultLocations !== false) directories.push(input.workingDirectory);
   const searched = directories.filter((directory) => directory !== '');
   const defaultToml = searched.flatMap((d) => [path.join(d, 'flyway.toml'), path.join(d, 'flyway.user.toml')]).filter(isFile);
   const defaultConf = searched.map((d) => path.join(d, 'flyway.conf')).filter(isFile);

@@ -109,6 +109,9 @@ const REGISTRY = [
 
 export const CONFIG_KEYS: readonly ConfigKey[] = REGISTRY;
 
+/** Each registry entry's literal type, from which the API derives its typed settings object. */
+export type RegisteredKey = (typeof REGISTRY)[number];
+
 /** The Config fields the registry fills, for the loader's completeness check. */
 export type RegisteredField = (typeof REGISTRY)[number]['field'];
 

@@ -34,11 +34,15 @@ export interface LoadInput {
   cwd: string;
   /** The user's home directory, searched for flyway.toml / flyway.conf; `os.homedir()` when absent. */
   home?: string;
+  /** false: no config file from the default locations, only those named by configFiles. */
+  discoverFiles?: boolean;
+  /** Where `settings` came from, for sources and messages: the command line, or an API caller's object. */
+  settingsSource?: 'command line' | 'settings';
 }
 
 export function loadConfig(input: LoadInput): LoadedConfig {
   const environmentVariables = environmentLayer(input.env);
-  const commandLine = argumentLayer(input.settings);
+  const commandLine = argumentLayer(input.settings, input.settingsSource ?? 'command line');
   const launch = [environmentVariables, commandLine];
 
   const workingDirectoryEntry = winningFlatEntry(launch, 'workingDirectory');
@@ -50,6 +54,7 @@ export function loadConfig(input: LoadInput): LoadedConfig {
     workingDirectory,
     workingDirectorySet: workingDirectoryEntry !== undefined,
     named,
+    defaultLocations: input.discoverFiles,
   });
   const encoding = String(valueOf('configFileEncoding', winningFlatEntry(launch, 'configFileEncoding')));
   const layers = [...discovery.files.map((file) => readConfigFile(file, encoding, input.env, input.cwd)), ...launch];
@@ -86,10 +91,11 @@ export function loadConfig(input: LoadInput): LoadedConfig {
 }
 
 /** The command-line settings as a layer; names are checked again because library callers pass them directly. */
-function argumentLayer(settings: Record<string, string>): Layer {
+function argumentLayer(settings: Record<string, string>, source: 'command line' | 'settings'): Layer {
   const layer = newLayer();
+  const keyPrefix = source === 'settings' ? '' : '-';
   for (const [name, value] of Object.entries(settings)) {
-    addFlatSetting(layer, name, { value, source: 'command line', origin: 'command line' }, { spelled: `-${name}`, source: 'command line' }, false);
+    addFlatSetting(layer, name, { value, source, origin: source }, { spelled: `${keyPrefix}${name}`, source, keyPrefix }, false);
   }
   return layer;
 }

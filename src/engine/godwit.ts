@@ -1,4 +1,7 @@
 import type { Config } from '../config/config.js';
+import type { GodwitSettings, LoadSettingsInput } from '../config/settings.js';
+import { configFromSettings, loadSettings } from '../config/settings.js';
+import type { ProgressListener } from './events.js';
 import { displayUrl } from '../config/jdbc-url.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { CancelledError, MigrationFailedError } from '../errors.js';
@@ -30,17 +33,41 @@ export interface GodwitOptions {
   logger?: Logger;
   /** Hears of every statement of a migration (or callback) as it is sent and as it returns: for progress. */
   statements?: StatementObserver;
+  /** Hears of each migration (and undo) as it starts, succeeds or fails. */
+  onProgress?: ProgressListener;
 }
 
 /**
  * The engine's front: one method per Flyway command. The first command opens the connection and later
  * ones reuse it (so `migrate info` on an in-memory database sees one database); close() ends it.
+ *
+ * Build one with Godwit.create({ url, locations, … }) from configuration keys alone, with Godwit.load()
+ * from config files and FLYWAY_* variables as the CLI does, or with `new Godwit(config)` from a Config
+ * that loadConfig produced.
  */
 export class Godwit {
   private readonly logger: Logger;
   private session: Promise<Dialect> | undefined;
   private readonly cancellation = new AbortController();
   private readonly statements: StatementObserver | undefined;
+  private readonly onProgress: ProgressListener | undefined;
+
+  /**
+   * From configuration keys as the command line takes them (`url`, `locations`, `placeholders`, …),
+   * everything else at its default. No config file and no environment variable is read, so a test
+   * gets the same configuration on every machine. Relative locations resolve against `cwd`.
+   */
+  static create(settings: GodwitSettings = {}, options: GodwitOptions & { cwd?: string } = {}): Godwit {
+    return new Godwit(configFromSettings(settings, options.cwd).config, options);
+  }
+
+  /**
+   * Configured as the CLI is: flyway.toml / flyway.conf from the usual places, FLYWAY_* variables, and
+   * `settings` on top as if given on the command line.
+   */
+  static load(input: LoadSettingsInput = {}, options: GodwitOptions = {}): Godwit {
+    return new Godwit(loadSettings(input).config, options);
+  }
 
   constructor(
     readonly config: Config,
@@ -48,6 +75,7 @@ export class Godwit {
   ) {
     this.logger = options.logger ?? silentLogger;
     this.statements = options.statements;
+    this.onProgress = options.onProgress;
   }
 
   migrate(): Promise<MigrateResult> {
@@ -114,6 +142,7 @@ export class Godwit {
     if (signal.aborted) throw new CancelledError(String(signal.reason));
     const dialect = await this.connect(log);
     const ctx = await createContext(this.config, dialect, log);
+    if (this.onProgress) ctx.progress = this.onProgress;
     await dialect.setCurrentSchema(ctx.defaultSchema);
     try {
       const result = await command(ctx);
