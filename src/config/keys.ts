@@ -43,7 +43,8 @@ export function envVarName(key: string): string {
 /** Omit applied to each member of the union, so that `type` and `field` stay paired. */
 type KeySpec = ConfigKey extends infer K ? (K extends ConfigKey ? Omit<K, 'envVar' | 'secret'> & { secret?: boolean } : never) : never;
 
-function key<S extends KeySpec>(spec: S): ConfigKey & { readonly field: S['field'] } {
+// `const` keeps each name and type literal, so the API's settings object can list every key with its type.
+function key<const S extends KeySpec>(spec: S): ConfigKey & { readonly field: S['field']; readonly name: S['name']; readonly type: S['type'] } {
   return { ...spec, secret: spec.secret ?? false, envVar: envVarName(spec.name) };
 }
 
