@@ -20,7 +20,7 @@ const COMMAND_DESCRIPTIONS: Record<CommandName, string> = {
   repair: 'Remove failed rows and realign checksums in the history table',
   undo: 'Undo the latest versioned migration',
   init: 'Start a project here: a commented flyway.toml and an empty sql/ folder',
-  new: 'Create the next migration file: new <description> [-repeatable | -undo] [-versionStyle=timestamp]',
+  new: 'Create the next migration file: new <description> [-repeatable | -undo] [-versionStyle=timestamp] [-type=ts|js]',
 };
 
 export interface ParsedArgs {
@@ -33,7 +33,7 @@ export interface ParsedArgs {
   help: boolean;
   version: boolean;
   /** What `new` creates: its description, and the kind and version style flags. */
-  scaffold: { description: string | undefined; kind: 'versioned' | 'repeatable' | 'undo'; versionStyle: 'sequential' | 'timestamp' };
+  scaffold: { description: string | undefined; kind: 'versioned' | 'repeatable' | 'undo'; versionStyle: 'sequential' | 'timestamp'; type?: 'sql' | 'ts' | 'js' };
 }
 
 /** Options of `new` only: not configuration keys, so they never reach the registry. */
@@ -79,6 +79,12 @@ export function parseArgv(argv: string[]): ParsedArgs {
         throw new ConfigError(`Invalid value for -versionStyle: '${style}'. Expected sequential or timestamp.`, { location: '-versionStyle' });
       }
       result.scaffold.versionStyle = style;
+    } else if (arg.startsWith('-type=')) {
+      const type = arg.slice('-type='.length);
+      if (type !== 'sql' && type !== 'ts' && type !== 'js') {
+        throw new ConfigError(`Invalid value for -type: '${type}'. Expected sql, ts or js.`, { location: '-type' });
+      }
+      result.scaffold.type = type;
     } else if (args[index - 1] === 'new' && result.commands.at(-1) === 'new' && result.scaffold.description === undefined) {
       result.scaffold.description = arg;
     } else if (arg.startsWith('-')) {

@@ -36,6 +36,16 @@ export interface NewMigrationOptions {
   kind: NewMigrationKind;
   versionStyle: 'sequential' | 'timestamp';
   now: Date;
+  /** A SQL script (the default), or a TypeScript or JavaScript code migration. */
+  type?: 'sql' | 'ts' | 'js';
+}
+
+/** The starting text of a new file: a comment for SQL, an empty default export for code. */
+function template(type: 'sql' | 'ts' | 'js', description: string): string {
+  if (type === 'sql') return `-- ${description}\n`;
+  const signature = type === 'ts' ? "import type { MigrationContext } from 'godwit';\n\n" : '/** @param {import(\'godwit\').MigrationContext} ctx */\n';
+  const parameter = type === 'ts' ? 'ctx: MigrationContext): Promise<void>' : 'ctx)';
+  return `${signature}// ${description}\nexport default async function (${parameter} {\n  // ctx.query(sql, params) runs in this migration's transaction and returns the rows.\n}\n`;
 }
 
 function fileDescription(description: string): string {
@@ -62,7 +72,8 @@ export async function newMigration(config: Config, options: NewMigrationOptions,
   // A location that does not exist yet simply has no migrations: `new` is about to create it.
   const resolved = existsSync(directory) ? await resolveMigrations(config, { placeholdersFor: () => null, warn: (m) => log.warn(m) }) : [];
   const latest = resolved.filter((m) => m.kind === 'versioned').at(-1)?.version ?? null;
-  const suffix = config.sqlMigrationSuffixes[0] ?? '.sql';
+  const type = options.type ?? 'sql';
+  const suffix = type === 'sql' ? (config.sqlMigrationSuffixes[0] ?? '.sql') : `.${type}`;
   const separator = config.sqlMigrationSeparator;
 
   let name: string;
@@ -84,7 +95,7 @@ export async function newMigration(config: Config, options: NewMigrationOptions,
     name = `${config.sqlMigrationPrefix}${version}${separator}${description}${suffix}`;
   }
   const filepath = path.join(directory, name);
-  await writeNew(filepath, `-- ${options.description.trim()}\n`);
+  await writeNew(filepath, template(type, options.description.trim()));
   log.info(`Created ${path.relative(config.workingDirectory, filepath) || filepath}`);
   return { operation: 'new', filepath, version };
 }
