@@ -16,7 +16,8 @@ export interface MigrationContext {
    * `executeInTransaction = false`, and returns the rows. Parameters are written the database's way:
    * `$1` on PostgreSQL, `?` on MySQL and MariaDB. A refusal rejects with the database's error (`sqlState`).
    */
-  query<Row extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  // No constraint on Row: an interface (which has no index signature) must do as the row type.
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
   dialect: {
     /** `postgresql`, `pglite`, `mysql` or `mariadb`. */
     name: string;
@@ -62,8 +63,8 @@ export function runPrepared(ctx: EngineContext, prepared: PreparedMigration): Pr
 
 /**
  * A code migration that failed: the query the database refused (statement and sqlState) or whatever
- * the function threw. `line` is where in the file, from the stack, when it could be told; the SQL
- * statement is empty when no query failed.
+ * the function threw. `codeLine` is where in the file, from the stack, when it could be told (the
+ * inherited `line` is then 0); the SQL statement is empty when no query failed.
  */
 export class CodeMigrationError extends ScriptStatementError {
   constructor(
@@ -140,7 +141,7 @@ async function runCode(ctx: EngineContext, prepared: PreparedCode): Promise<void
   const file = migration.physicalPath;
   const failedQueries = new WeakMap<StatementError, FailedQuery>();
   const context: MigrationContext = {
-    query: async <Row extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) => {
+    query: async <Row>(sql: string, params: readonly unknown[] = []) => {
       // Captured before the first await, while the caller's frame is still on the stack.
       const callSite = new Error();
       try {
