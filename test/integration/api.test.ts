@@ -157,6 +157,27 @@ describe('Godwit commands on pglite:memory', () => {
   });
 });
 
+describe('code migrations with group=true', () => {
+  it('applies SQL and code migrations in one transaction, and rolls all back when the code fails', async () => {
+    const location = folder('group', {
+      'V1__Table.sql': 'CREATE TABLE g (id INT);\n',
+      'V2__Fill.ts': "export default async function (ctx: { query(sql: string): Promise<unknown[]> }) {\n  await ctx.query('INSERT INTO g VALUES (1)');\n}\n",
+      'V3__Fail.js': "export default async () => {\n  throw new Error('not today');\n};\n",
+    });
+    await withGodwit({ locations: [location], group: true }, async (g) => {
+      const error = await rejection(g.migrate(), MigrationFailedError);
+      expect(error.failure).toMatchObject({ script: 'V3__Fail.js', line: 2, rolledBack: true });
+      expect((await g.info()).migrations.map((m) => m.state)).toEqual(['Pending', 'Pending', 'Pending']);
+    });
+  });
+
+  it('refuses a code migration that declares executeInTransaction = false', async () => {
+    const location = folder('group-plain', { 'V1__Plain.mjs': 'export const executeInTransaction = false;\nexport default async () => {};\n' });
+    const error = await rejection(withGodwit({ locations: [location], group: true }, (g) => g.migrate()), GodwitError);
+    expect(error.code).toBe('NON_TRANSACTIONAL_IN_GROUP');
+  });
+});
+
 describe('configuration', () => {
   it('Godwit.create reads no config file and no FLYWAY_* variable', async () => {
     const project = mkdtempSync(join(root, 'project-'));
