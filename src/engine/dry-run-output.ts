@@ -20,7 +20,7 @@ export class DryRunOutput {
       '-- ============================================================\n',
       `-- godwit dry run, ${new Date().toISOString()}\n`,
       '-- Nothing below has run. It is the SQL the command would send, in order,\n',
-      "-- ready for the database's own client (psql -v ON_ERROR_STOP=1 -f FILE, mariadb < FILE).\n",
+      "-- ready for the database's own client (psql -v ON_ERROR_STOP=1 -f FILE, mariadb --comments < FILE).\n",
       '-- ============================================================\n',
     ];
   }
