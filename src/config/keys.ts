@@ -87,7 +87,7 @@ const REGISTRY = [
   key({ name: 'baselineOnMigrate', field: 'baselineOnMigrate', type: 'boolean', defaultValue: 'false', group: 'Behaviour', description: 'Baseline a non-empty schema without history when migrating' }),
   key({ name: 'installedBy', field: 'installedBy', type: 'string', defaultValue: undefined, group: 'Behaviour', description: 'Name recorded in installed_by (defaults to the database user)' }),
   key({ name: 'mixed', field: 'mixed', type: 'boolean', defaultValue: 'false', group: 'Behaviour', description: 'Allow transactional and non-transactional statements in one migration' }),
-  key({ name: 'group', field: 'group', type: 'boolean', defaultValue: 'false', group: 'Behaviour', description: 'Apply all pending migrations in one transaction' }),
+  key({ name: 'group', field: 'group', type: 'boolean', defaultValue: 'false', group: 'Behaviour', description: 'Apply all pending migrations (undo: every undo down to -target) in one transaction' }),
   key({ name: 'executeInTransaction', field: 'executeInTransaction', type: 'boolean', defaultValue: 'true', group: 'Behaviour', description: 'Run each migration in a transaction' }),
   key({ name: 'statementTimeout', field: 'statementTimeout', type: 'integer', defaultValue: '0', group: 'Behaviour', description: 'godwit: seconds any one statement may run before the database cancels it (0: no limit)' }),
   key({ name: 'lockTimeout', field: 'lockTimeout', type: 'integer', defaultValue: '0', group: 'Behaviour', description: 'godwit: seconds a statement may wait for a table lock, so DDL queued behind a long transaction fails instead of blocking traffic (0: no limit)' }),
