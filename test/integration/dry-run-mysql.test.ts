@@ -118,6 +118,32 @@ describe.each(servers)('-dryRunOutput on $label', (server: MysqlServer) => {
     expectExit(await godwit(dry, ['validate']), 0);
   });
 
+  it('creates a missing database in the script and switches to it only once it exists', async () => {
+    const host = await database('host');
+    const made = host.extraName('made');
+    const plan = join(root, 'create.sql');
+    expectExit(await godwit(host, [`-schemas=${made}`, 'migrate', `-dryRunOutput=${plan}`]), 0);
+    expect(await rows(host, 'SELECT 1 FROM information_schema.schemata WHERE schema_name = ?', [made])).toEqual([]);
+    const script = readFileSync(plan, 'utf8');
+    expect(script.indexOf(`CREATE DATABASE \`${made}\`;\n`)).toBeGreaterThan(0);
+    expect(script.indexOf(`USE \`${made}\`;\n`)).toBeGreaterThan(script.indexOf('CREATE DATABASE'));
+
+    const replay = spawnSync('mariadb', ['--comments', '-h', server.host, '-P', String(server.port), '-u', server.user], {
+      input: script,
+      encoding: 'utf8',
+      env: { ...process.env, MYSQL_PWD: server.password ?? '' },
+    });
+    expect(replay.status, `mariadb failed:\n${replay.stderr}`).toBe(0);
+    const history = await rows(host, `SELECT type, script FROM \`${made}\`.flyway_schema_history ORDER BY installed_rank`);
+    expect(history).toEqual([
+      { type: 'SCHEMA', script: `\`${made}\`` },
+      { type: 'SQL', script: 'V1__Accounts.sql' },
+      { type: 'SQL', script: 'V2__Transfers.sql' },
+      { type: 'SQL', script: 'R__Balances.sql' },
+    ]);
+    expectExit(await godwit(host, [`-schemas=${made}`, 'validate']), 0);
+  });
+
   it('clean: changes nothing and writes the drops', async () => {
     const db = await database('clean');
     expectExit(await godwit(db, ['migrate']), 0);
