@@ -101,15 +101,20 @@ class Simulation {
  * that is neither rendered nor known to be a read fails loudly, so that a write method added to
  * Dialect later cannot slip through to the database during a dry run.
  *
- * The current schema is set on the real session too (reads may rely on it), and written to the script
+ * initSql, which already ran on the connection, opens the script. The current schema is set on the real session too (reads may rely on it), and written to the script
  * just before the first migration statement: MySQL's `USE` fails until the database has been created.
  */
-export function recordingDialect(dialect: Dialect, output: DryRunOutput): Dialect {
+export function recordingDialect(dialect: Dialect, output: DryRunOutput, initSql?: string): Dialect {
   const state = new Simulation(dialect);
   const { render } = dialect;
   const emit = (statements: string[]) => {
     for (const sql of statements) output.write(render.statement({ sql }));
   };
+  if (initSql) {
+    // It ran on this connection (reads may depend on it) and must run on the replaying one too.
+    output.comment('initSql');
+    for (const statement of dialect.splitScript(initSql, 'initSql')) output.write(render.statement(statement));
+  }
   let currentSchema: string[] = [];
   const run = (statement: Pick<SqlStatement, 'sql' | 'copyData'>) => {
     emit(currentSchema);

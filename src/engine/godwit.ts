@@ -46,6 +46,8 @@ export class Godwit {
   /** -dryRunOutput: where the SQL goes instead of the database; opened by the first command. */
   private dryRun: Promise<DryRunOutput> | undefined;
   private dryRunFailed = false;
+  /** The session as the dry run sees it, kept across commands so that each sees what the last "did". */
+  private recorder: { session: Dialect; recording: Dialect } | undefined;
 
   constructor(
     readonly config: Config,
@@ -123,7 +125,7 @@ export class Godwit {
     if (signal.aborted) throw new CancelledError(String(signal.reason));
     try {
       const connected = await this.connect(log);
-      const dialect = output ? recordingDialect(connected, output) : connected;
+      const dialect = output ? this.recording(connected, output) : connected;
       const ctx = await createContext(this.config, dialect, log);
       await dialect.setCurrentSchema(ctx.defaultSchema);
       const result = await command(ctx);
@@ -134,6 +136,11 @@ export class Godwit {
       if (error instanceof MigrationFailedError && error.partialResult) error.partialResult.warnings = warnings;
       throw error;
     }
+  }
+
+  private recording(session: Dialect, output: DryRunOutput): Dialect {
+    if (this.recorder?.session !== session) this.recorder = { session, recording: recordingDialect(session, output, this.config.initSql) };
+    return this.recorder.recording;
   }
 
   /**
@@ -181,6 +188,7 @@ export class Godwit {
     if (session) await (await session.catch(() => undefined))?.close();
     const dryRun = await this.dryRun?.catch(() => undefined);
     this.dryRun = undefined;
+    this.recorder = undefined;
     if (dryRun === undefined) return;
     if (this.dryRunFailed) {
       await dryRun.discard();

@@ -239,6 +239,24 @@ describe.skipIf(server === null)('-dryRunOutput on PostgreSQL', () => {
     expect((await state(db)).catalogue).toEqual([]);
   });
 
+  it('clean migrate: the second command sees what the first would leave, and initSql opens the script', async () => {
+    const db = await database('dry_clean_migrate');
+    expectExit(await godwit(db, ['migrate']), 0);
+    const before = await state(db);
+    const plan = join(root, 'clean-migrate.sql');
+    const args = ['clean', 'migrate', '-cleanDisabled=false', "-initSql=SET application_name = 'dry run'", `-dryRunOutput=${plan}`];
+    expectExit(await godwit(db, args), 0);
+    expect(await state(db)).toEqual(before);
+    const script = readFileSync(plan, 'utf8');
+    expect(script).toContain("-- initSql\nSET application_name = 'dry run';\n");
+    // After the clean the history is gone, so migrate creates it and applies everything again.
+    expect(script.indexOf(FLYWAY_DDL)).toBeGreaterThan(script.indexOf('DROP TABLE IF EXISTS "public"."flyway_schema_history" CASCADE;'));
+    expect(script.match(/^-- Migrating schema /gm)).toHaveLength(5);
+
+    psql(db, plan);
+    expect(await state(db)).toEqual(before);
+  });
+
   it('names an unwritable output path, exits 1 and touches nothing', async () => {
     const db = await database('dry_errors');
     const missing = join(root, 'no-such-folder', 'plan.sql');

@@ -46,3 +46,11 @@ describe('MySQL dry-run text', () => {
     expect(mysql.terminated({ sql: dollars })).toBe(`DELIMITER //\n${dollars}//\nDELIMITER ;\n`);
   });
 });
+
+describe('comment markers inside quotes', () => {
+  it('do not move the terminator', () => {
+    expect(postgres.terminated({ sql: "SELECT '--x'" })).toBe("SELECT '--x';\n");
+    expect(mysql.terminated({ sql: "SELECT GET_LOCK('Flyway--12', 1)" })).toBe("SELECT GET_LOCK('Flyway--12', 1);\n");
+    expect(mysql.terminated({ sql: 'SELECT "#1"' })).toBe('SELECT "#1";\n');
+  });
+});

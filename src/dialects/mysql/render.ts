@@ -34,7 +34,7 @@ const DELIMITERS = ['$$', '//', ';;', '$$$', '///'];
  */
 export function terminated(statement: Pick<SqlStatement, 'sql'>): string {
   const sql = statement.sql.trimEnd();
-  const lastLine = sql.slice(sql.lastIndexOf('\n') + 1);
+  const lastLine = sql.slice(sql.lastIndexOf('\n') + 1).replace(/'[^']*'|"[^"]*"|`[^`]*`/g, '');
   const gap = /--|#/.test(lastLine) ? '\n' : '';
   if (!sql.includes(';')) return `${sql}${gap};\n`;
   const delimiter = DELIMITERS.find((d) => !sql.includes(d)) ?? `$$godwit${sql.length}$$`;

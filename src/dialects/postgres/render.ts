@@ -30,7 +30,7 @@ export function inlineParameters(sql: string, params: readonly SqlValue[]): stri
  */
 export function terminated(statement: Pick<SqlStatement, 'sql' | 'copyData'>): string {
   const sql = statement.sql.trimEnd();
-  const lastLine = sql.slice(sql.lastIndexOf('\n') + 1);
+  const lastLine = sql.slice(sql.lastIndexOf('\n') + 1).replace(/'[^']*'/g, '');
   const text = `${sql}${lastLine.includes('--') ? '\n' : ''};\n`;
   return statement.copyData === undefined ? text : `${text}${statement.copyData}\\.\n`;
 }
