@@ -156,10 +156,16 @@ export class Godwit {
         location: 'dryRunOutput',
       });
     }
-    this.dryRun ??= DryRunOutput.open(dryRunOutput, workingDirectory);
-    this.dryRun.catch(() => {
-      this.dryRun = undefined;
-    });
+    if (this.dryRun === undefined) {
+      this.dryRun = DryRunOutput.open(dryRunOutput, workingDirectory);
+      try {
+        const { target } = await this.dryRun;
+        this.logger.info(`Dry run: nothing is changed in the database; the SQL goes to ${target === '-' ? 'stdout' : target}.`);
+      } catch (error) {
+        this.dryRun = undefined;
+        throw error;
+      }
+    }
     return this.dryRun;
   }
 
