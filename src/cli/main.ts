@@ -90,7 +90,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     json = config.outputType === 'json';
     // Progress of long statements goes to stderr: live on a terminal, an occasional plain line elsewhere.
     progress = parsed.quiet ? undefined : new Progress({ stream: process.stderr, live: process.stderr.isTTY === true && env.TERM !== 'dumb' });
-    const logger = consoleLogger({ quiet: parsed.quiet, debug: parsed.debug, json, redact: clean, beforeWrite: () => progress?.beforeLog() });
+    // A dry run to stdout keeps stdout for the script, as JSON mode keeps it for the document.
+    const logsToStderr = json || config.dryRunOutput === '-';
+    const logger = consoleLogger({ quiet: parsed.quiet, debug: parsed.debug, json: logsToStderr, redact: clean, beforeWrite: () => progress?.beforeLog() });
     for (const line of describeConfig(loaded)) logger.debug(line);
 
     godwit = new Godwit(config, { logger, statements: progress });

@@ -57,6 +57,8 @@ export interface Config {
   callbacks: string[];
   skipDefaultCallbacks: boolean;
   cleanDisabled: boolean;
+  /** A file (relative to workingDirectory) or `-` for stdout: the SQL is written there instead of run. */
+  dryRunOutput: string | undefined;
   postgresqlTransactionalLock: boolean;
 
   workingDirectory: string;

@@ -88,13 +88,14 @@ const REGISTRY = [
   key({ name: 'baselineOnMigrate', field: 'baselineOnMigrate', type: 'boolean', defaultValue: 'false', group: 'Behaviour', description: 'Baseline a non-empty schema without history when migrating' }),
   key({ name: 'installedBy', field: 'installedBy', type: 'string', defaultValue: undefined, group: 'Behaviour', description: 'Name recorded in installed_by (defaults to the database user)' }),
   key({ name: 'mixed', field: 'mixed', type: 'boolean', defaultValue: 'false', group: 'Behaviour', description: 'Allow transactional and non-transactional statements in one migration' }),
-  key({ name: 'group', field: 'group', type: 'boolean', defaultValue: 'false', group: 'Behaviour', description: 'Apply all pending migrations in one transaction' }),
+  key({ name: 'group', field: 'group', type: 'boolean', defaultValue: 'false', group: 'Behaviour', description: 'Apply all pending migrations (undo: every undo down to -target) in one transaction' }),
   key({ name: 'executeInTransaction', field: 'executeInTransaction', type: 'boolean', defaultValue: 'true', group: 'Behaviour', description: 'Run each migration in a transaction' }),
   key({ name: 'statementTimeout', field: 'statementTimeout', type: 'integer', defaultValue: '0', group: 'Behaviour', description: 'godwit: seconds any one statement may run before the database cancels it (0: no limit)' }),
   key({ name: 'lockTimeout', field: 'lockTimeout', type: 'integer', defaultValue: '0', group: 'Behaviour', description: 'godwit: seconds a statement may wait for a table lock, so DDL queued behind a long transaction fails instead of blocking traffic (0: no limit)' }),
   key({ name: 'lockRetryCount', field: 'lockRetryCount', type: 'integer', defaultValue: '50', group: 'Behaviour', description: 'Attempts to take the history table lock (-1: forever)' }),
   key({ name: 'callbacks', field: 'callbacks', type: 'list', defaultValue: '', group: 'Behaviour', description: 'More SQL callback scripts: filesystem: folders or files, beside those in the locations' }),
   key({ name: 'skipDefaultCallbacks', field: 'skipDefaultCallbacks', type: 'boolean', defaultValue: 'false', group: 'Behaviour', description: 'Ignore the callback scripts in the locations; run only those named by -callbacks' }),
+  key({ name: 'dryRunOutput', field: 'dryRunOutput', type: 'string', defaultValue: undefined, group: 'Behaviour', description: 'Write the SQL that migrate, undo or clean would run to this file (- for stdout) instead of running it' }),
   key({ name: 'cleanDisabled', field: 'cleanDisabled', type: 'boolean', defaultValue: 'true', group: 'Behaviour', description: 'Refuse to run clean' }),
   key({ name: 'postgresql.transactional.lock', field: 'postgresqlTransactionalLock', type: 'boolean', defaultValue: 'true', group: 'Behaviour', description: 'PostgreSQL: take a transaction-scoped advisory lock' }),
 
@@ -129,7 +130,7 @@ export const ENVIRONMENTS_PREFIX = 'environments.';
 
 /** Flyway keys godwit does not implement yet. Silently ignoring them would run migrations the user did not ask for. */
 const NOT_IMPLEMENTED: readonly string[] = [
-  'batch', 'cherryPick', 'color', 'communityDBSupportEnabled', 'detectEncoding', 'driver', 'dryRunOutput',
+  'batch', 'cherryPick', 'color', 'communityDBSupportEnabled', 'detectEncoding', 'driver',
   'errorOverrides', 'infoOfState', 'infoSinceDate', 'infoSinceVersion', 'infoUntilDate', 'infoUntilVersion', 'jarDirs', 'kerberosConfigFile', 'licenseKey', 'loggers',
   'oracle.kerberosCacheFile', 'oracle.sqlplus', 'oracle.sqlplusWarn', 'oracle.walletLocation', 'outputFile',
   'outputLogsInJson', 'outputQueryResults', 'powershellExecutable', 'reportEnabled', 'reportFilename', 'resolvers',

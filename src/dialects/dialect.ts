@@ -137,4 +137,28 @@ export interface Dialect {
   executeScript(text: string, file: string): Promise<void>;
   /** Asks the server to cancel the statement in flight (signals). */
   cancel(): Promise<void>;
+
+  /** The SQL text of the write methods, for dry runs (see DialectRenderer). */
+  readonly render: DialectRenderer;
 }
+
+/** The Dialect methods that change the database or the session: a dry run renders them instead. */
+export type RenderedOperation =
+  | 'setCurrentSchema' | 'acquireLock' | 'releaseLock' | 'createSchema' | 'cleanSchema' | 'dropSchema'
+  | 'createHistoryTable' | 'insertHistoryRow' | 'updateHistoryRow' | 'deleteHistoryRows' | 'begin' | 'commit' | 'rollback';
+
+/**
+ * Dry runs (`-dryRunOutput`): for each write method of the Dialect, the statements it would send with
+ * these arguments, in order, values inlined as literals, without terminators. The engine calls them
+ * instead of the methods themselves, once per would-be call. They may read the database where the text
+ * depends on it (clean lists the objects it would drop) and never write to it. A lock renders as the
+ * blocking form of the statement, since a replayed script has no retry loop.
+ */
+export type DialectRenderer = { [K in RenderedOperation]: (...args: Parameters<Dialect[K]>) => Promise<string[]> } & {
+  /**
+   * One statement as the database's own command-line client (psql, mariadb) replays it from a file:
+   * terminated, followed by its COPY data, wrapped in DELIMITER lines where its body holds `;`. Ends
+   * with a line break.
+   */
+  statement(statement: Pick<SqlStatement, 'sql' | 'copyData'>): string;
+};

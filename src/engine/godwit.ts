@@ -4,7 +4,7 @@ import { configFromSettings, loadSettings } from '../config/settings.js';
 import type { ProgressListener } from './events.js';
 import { displayUrl } from '../config/jdbc-url.js';
 import type { Dialect } from '../dialects/dialect.js';
-import { CancelledError, MigrationFailedError } from '../errors.js';
+import { CancelledError, ConfigError, MigrationFailedError } from '../errors.js';
 import { baseline } from './commands/baseline.js';
 import { clean } from './commands/clean.js';
 import { info } from './commands/info.js';
@@ -16,6 +16,8 @@ import type { CallbackOperation } from './callbacks.js';
 import { withCallbacks } from './callbacks.js';
 import type { StatementObserver } from './connect.js';
 import { openDialect } from './connect.js';
+import { DryRunOutput } from './dry-run-output.js';
+import { recordingDialect } from './dry-run.js';
 import type { EngineContext } from './context.js';
 import { createContext } from './context.js';
 import type { Logger } from './logger.js';
@@ -50,6 +52,11 @@ export class Godwit {
   private session: Promise<Dialect> | undefined;
   private readonly cancellation = new AbortController();
   private readonly statements: StatementObserver | undefined;
+  /** -dryRunOutput: where the SQL goes instead of the database; opened by the first command. */
+  private dryRun: Promise<DryRunOutput> | undefined;
+  private dryRunFailed = false;
+  /** The session as the dry run sees it, kept across commands so that each sees what the last "did". */
+  private recorder: { session: Dialect; recording: Dialect } | undefined;
   private readonly onProgress: ProgressListener | undefined;
 
   /**
@@ -129,8 +136,12 @@ export class Godwit {
 
   private async run<T extends OperationResult>(command: (ctx: EngineContext) => Promise<T>): Promise<T> {
     const warnings: string[] = [];
+    const output = await this.openDryRun();
     const log: Logger = {
-      info: (m) => this.logger.info(m),
+      info: (m) => {
+        output?.comment(m);
+        this.logger.info(m);
+      },
       debug: (m) => this.logger.debug(m),
       error: (m) => this.logger.error(m),
       warn: (m) => {
@@ -140,18 +151,51 @@ export class Godwit {
     };
     const { signal } = this.cancellation;
     if (signal.aborted) throw new CancelledError(String(signal.reason));
-    const dialect = await this.connect(log);
-    const ctx = await createContext(this.config, dialect, log);
-    if (this.onProgress) ctx.progress = this.onProgress;
-    await dialect.setCurrentSchema(ctx.defaultSchema);
     try {
+      const connected = await this.connect(log);
+      const dialect = output ? this.recording(connected, output) : connected;
+      const ctx = await createContext(this.config, dialect, log);
+      if (this.onProgress) ctx.progress = this.onProgress;
+      await dialect.setCurrentSchema(ctx.defaultSchema);
       const result = await command(ctx);
       result.warnings = warnings;
       return result;
     } catch (error) {
+      this.dryRunFailed = true;
       if (error instanceof MigrationFailedError && error.partialResult) error.partialResult.warnings = warnings;
       throw error;
     }
+  }
+
+  private recording(session: Dialect, output: DryRunOutput): Dialect {
+    if (this.recorder?.session !== session) this.recorder = { session, recording: recordingDialect(session, output, this.config.initSql) };
+    return this.recorder.recording;
+  }
+
+  /**
+   * The dry run's script, shared by the commands of one run (`clean migrate` writes one script, and a
+   * later `info` shows the state it would leave). Opened before connecting, so a bad path fails first.
+   */
+  private async openDryRun(): Promise<DryRunOutput | undefined> {
+    const { dryRunOutput, outputType, workingDirectory } = this.config;
+    if (dryRunOutput === undefined) return undefined;
+    if (dryRunOutput === '-' && outputType === 'json') {
+      throw new ConfigError('-dryRunOutput=- and -outputType=json both want stdout.', {
+        hint: 'Write the dry run to a file (-dryRunOutput=plan.sql), or drop -outputType=json.',
+        location: 'dryRunOutput',
+      });
+    }
+    if (this.dryRun === undefined) {
+      this.dryRun = DryRunOutput.open(dryRunOutput, workingDirectory);
+      try {
+        const { target } = await this.dryRun;
+        this.logger.info(`Dry run: nothing is changed in the database; the SQL goes to ${target === '-' ? 'stdout' : target}.`);
+      } catch (error) {
+        this.dryRun = undefined;
+        throw error;
+      }
+    }
+    return this.dryRun;
   }
 
   private connect(log: Logger): Promise<Dialect> {
@@ -169,10 +213,23 @@ export class Godwit {
     return this.session;
   }
 
-  /** Ends the connection; the next command opens a new one. */
+  /**
+   * Ends the connection; the next command opens a new one. A dry run's script is written now, or
+   * removed when a command failed (it would not be what runs).
+   */
   async close(): Promise<void> {
     const session = this.session;
     this.session = undefined;
     if (session) await (await session.catch(() => undefined))?.close();
+    const dryRun = await this.dryRun?.catch(() => undefined);
+    this.dryRun = undefined;
+    this.recorder = undefined;
+    if (dryRun === undefined) return;
+    if (this.dryRunFailed) {
+      await dryRun.discard();
+      return;
+    }
+    await dryRun.finish();
+    if (dryRun.target !== '-') this.logger.info(`Dry run: the SQL is in ${dryRun.target}; the database was not changed.`);
   }
 }

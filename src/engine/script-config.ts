@@ -225,8 +225,8 @@ function tokenize(expression: string): string[] {
 
 /**
  * The files that take part in this run. A migration whose shouldExecute is false and that never ran is
- * left out everywhere (migrate, validate, info), so it stays unapplied without failing validation;
- * Flyway Teams lists it as Ignored instead. Once a row exists for it the file stays, so that validation
+ * left out of migrate and validate, so it stays unapplied without failing validation; info lists it
+ * apart (commands/info.ts). Once a row exists for it the file stays, so that validation
  * still compares the two and a later change of the expression does not make the row Missing.
  */
 export function withoutSkipped(resolved: ResolvedMigration[], applied: AppliedMigration[]): ResolvedMigration[] {

@@ -233,7 +233,7 @@ describe('invalid values', () => {
 
   it('refuse unknown and unsupported keys in the settings', () => {
     expect(errorOf(() => load({ Table: 'x' })).hint).toBe('Did you mean -table?');
-    expect(errorOf(() => load({ dryRunOutput: 'x' })).message).toBe('-dryRunOutput is not supported by godwit yet.');
+    expect(errorOf(() => load({ reportFilename: 'x' })).message).toBe('-reportFilename is not supported by godwit yet.');
   });
 
   it('never show the value of a secret key', () => {

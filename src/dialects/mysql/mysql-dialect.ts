@@ -2,7 +2,7 @@ import type mysql from 'mysql2/promise';
 import { ConnectionError } from '../../errors.js';
 import type { AppliedMigration, NewHistoryRow } from '../../engine/types.js';
 import { MigrationVersion } from '../../engine/version.js';
-import type { Dialect, LockOptions, SessionInfo, SqlStatement } from '../dialect.js';
+import type { Dialect, DialectRenderer, LockOptions, SessionInfo, SqlStatement } from '../dialect.js';
 import { StatementError } from '../dialect.js';
 import { dropNonTableStatements, dropSequenceStatements, dropTableStatements, isEmpty } from './clean.js';
 import {
@@ -18,10 +18,13 @@ import {
 } from './history-sql.js';
 import { connectionOptions, connectMysql, type MysqlServerOptions, type Select } from './mysql-client.js';
 import { acquireNamedLock, mysqlLockName, releaseNamedLock } from './named-lock.js';
+import { inlineParameters, terminated } from './render.js';
 import { splitMysqlScript } from './splitter.js';
 
 type Product = 'mysql' | 'mariadb';
 const DISPLAY_NAME: Record<Product, string> = { mysql: 'MySQL', mariadb: 'MariaDB' };
+
+const REPLAY_LOCK_WAIT_SECONDS = 365 * 24 * 3600;
 
 /** ER_GTID_UNSAFE_CREATE_SELECT: servers enforcing GTID consistency refuse CREATE TABLE … SELECT. */
 const GTID_UNSAFE_CREATE_SELECT = 1786;
@@ -167,8 +170,12 @@ export class MysqlDialect implements Dialect {
   }
 
   async createSchema(schema: string): Promise<void> {
-    await this.db.query(`CREATE DATABASE ${this.quoteIdentifier(schema)}`);
+    await this.db.query(this.createSchemaSql(schema));
     if (schema === this.wantedSchema) await this.useWantedSchema();
+  }
+
+  private createSchemaSql(schema: string): string {
+    return `CREATE DATABASE ${this.quoteIdentifier(schema)}`;
   }
 
   async isSchemaEmpty(schema: string): Promise<boolean> {
@@ -192,9 +199,13 @@ export class MysqlDialect implements Dialect {
   }
 
   async dropSchema(schema: string): Promise<void> {
-    await this.db.query(`DROP DATABASE IF EXISTS ${this.quoteIdentifier(schema)}`);
+    await this.db.query(this.dropSchemaSql(schema));
     // The session has no current database now; it needs a new USE once the database is back.
     if (schema === this.wantedSchema) this.wantedSchemaInUse = false;
+  }
+
+  private dropSchemaSql(schema: string): string {
+    return `DROP DATABASE IF EXISTS ${this.quoteIdentifier(schema)}`;
   }
 
   async historyTableExists(schema: string, table: string): Promise<boolean> {
@@ -205,14 +216,18 @@ export class MysqlDialect implements Dialect {
     return rows.length > 0;
   }
 
-  async createHistoryTable(schema: string, table: string, options: { tablespace?: string | undefined; baseline?: NewHistoryRow }): Promise<void> {
-    const names: HistoryTableNames = {
+  private historyNames(schema: string, table: string, tablespace: string | undefined): HistoryTableNames {
+    return {
       qualified: this.qualified(schema, table),
       // MariaDBDatabase.getConstraintName is "": the key is left to be called PRIMARY.
       constraint: this.product === 'mariadb' ? '' : this.quoteIdentifier(`${table}_pk`),
       index: this.quoteIdentifier(`${table}_s_idx`),
-      tablespace: options.tablespace ? ` TABLESPACE ${this.quoteIdentifier(options.tablespace)}` : '',
+      tablespace: tablespace ? ` TABLESPACE ${this.quoteIdentifier(tablespace)}` : '',
     };
+  }
+
+  async createHistoryTable(schema: string, table: string, options: { tablespace?: string | undefined; baseline?: NewHistoryRow }): Promise<void> {
+    const names = this.historyNames(schema, table, options.tablespace);
     if (options.baseline) {
       try {
         await this.db.execute(createTableAsBaselineSql(names), rowParameters(options.baseline));
@@ -298,6 +313,39 @@ export class MysqlDialect implements Dialect {
     for (const statement of this.splitScript(text, file)) await this.execute(statement);
   }
 
+  readonly render: DialectRenderer = {
+    setCurrentSchema: async (schema) => [`USE ${this.quoteIdentifier(schema)}`],
+    // A replayed script has no retry loop, so it waits as long as it takes: a year, since MariaDB
+    // answers a negative timeout (MySQL's "forever") with NULL, not the lock.
+    acquireLock: async (schema, table) => [`SELECT GET_LOCK(${inlineParameters('?', [mysqlLockName(this.qualified(schema, table))])}, ${REPLAY_LOCK_WAIT_SECONDS})`],
+    releaseLock: async (schema, table) => [`SELECT RELEASE_LOCK(${inlineParameters('?', [mysqlLockName(this.qualified(schema, table))])})`],
+    createSchema: async (schema) => [this.createSchemaSql(schema)],
+    cleanSchema: async (schema) => {
+      const quote = (name: string) => this.quoteIdentifier(name);
+      const nonTables = await dropNonTableStatements(this.select, quote, schema);
+      const tables = await dropTableStatements(this.select, quote, schema);
+      const before = await this.select('SELECT @@foreign_key_checks AS checks', []);
+      const checks = tables.length === 0 ? [] : ['SET foreign_key_checks = 0', ...tables, `SET foreign_key_checks = ${Number(before[0]?.checks) === 0 ? 0 : 1}`];
+      return [...nonTables, ...checks, ...(await dropSequenceStatements(this.select, quote, schema))];
+    },
+    dropSchema: async (schema) => [this.dropSchemaSql(schema)],
+    createHistoryTable: async (schema, table, options) => {
+      const names = this.historyNames(schema, table, options.tablespace);
+      const create = options.baseline ? inlineParameters(createTableAsBaselineSql(names), rowParameters(options.baseline)) : createTableSql(names);
+      return [create, createIndexSql(names)];
+    },
+    insertHistoryRow: async (schema, table, row) => [inlineParameters(insertRowSql(this.qualified(schema, table)), rowParameters(row))],
+    updateHistoryRow: async (schema, table, installedRank, values) => [
+      inlineParameters(updateRowSql(this.qualified(schema, table)), [values.description, values.type, values.checksum, installedRank]),
+    ],
+    deleteHistoryRows: async (schema, table, installedRanks) =>
+      installedRanks.length === 0 ? [] : [inlineParameters(deleteRowsSql(this.qualified(schema, table), installedRanks.length), installedRanks)],
+    begin: async () => ['START TRANSACTION'],
+    commit: async () => ['COMMIT'],
+    rollback: async () => ['ROLLBACK'],
+    statement: terminated,
+  };
+
   /** KILL QUERY from a second session: the busy one cannot be interrupted from inside. */
   async cancel(): Promise<void> {
     const threadId = this.connection?.threadId;
@@ -312,7 +360,7 @@ export class MysqlDialect implements Dialect {
 }
 
 /** In the column order of insertRowSql and createTableAsBaselineSql; BOOL is TINYINT(1), so 1 or 0. */
-function rowParameters(row: NewHistoryRow): mysql.ExecuteValues[] {
+function rowParameters(row: NewHistoryRow): Array<string | number | null> {
   return [row.installedRank, row.version, row.description, row.type, row.script, row.checksum, row.installedBy, row.executionTime, row.success ? 1 : 0];
 }
 

@@ -41,3 +41,11 @@ export function insertRowSql(qualified: string): string {
 export function selectRowsSql(qualified: string): string {
   return `SELECT "installed_rank", "version", "description", "type", "script", "checksum", "installed_by", "installed_on", "execution_time", "success" FROM ${qualified} ORDER BY "installed_rank"`;
 }
+
+export function updateRowSql(qualified: string): string {
+  return `UPDATE ${qualified} SET "description" = $1, "type" = $2, "checksum" = $3 WHERE "installed_rank" = $4`;
+}
+
+export function deleteRowsSql(qualified: string): string {
+  return `DELETE FROM ${qualified} WHERE "installed_rank" = ANY($1::int[])`;
+}

@@ -1,12 +1,14 @@
 import { ConnectionError, LockTimeoutError } from '../../errors.js';
 import type { AppliedMigration, NewHistoryRow } from '../../engine/types.js';
 import { MigrationVersion } from '../../engine/version.js';
-import type { Dialect, LockOptions, SessionInfo, SqlStatement } from '../dialect.js';
+import type { Dialect, DialectRenderer, LockOptions, SessionInfo, SqlStatement } from '../dialect.js';
 import { StatementError } from '../dialect.js';
 import { javaStringHash } from '../java-hash.js';
 import { cleanStatements, SCHEMA_OBJECT_COUNT_SQL } from './clean.js';
 import type { PgConnection, PgConnector } from './connection.js';
-import { addPrimaryKeySql, createIndexSql, createTableSql, insertRowSql, selectRowsSql } from './history-sql.js';
+import type { HistoryTableNames } from './history-sql.js';
+import { addPrimaryKeySql, createIndexSql, createTableSql, deleteRowsSql, insertRowSql, selectRowsSql, updateRowSql } from './history-sql.js';
+import { inlineParameters, terminated } from './render.js';
 import { splitPostgresScript } from './splitter.js';
 
 /** "Flyway" in ASCII: the base Flyway adds the table's hash to, so both tools contend for one key. */
@@ -89,12 +91,17 @@ export class PostgresDialect implements Dialect {
   }
 
   async setCurrentSchema(schema: string): Promise<void> {
+    await this.db.query("SELECT set_config('search_path', $1, false)", [await this.searchPathStarting(schema)]);
+  }
+
+  /** The session's search_path with `schema` moved to the front. */
+  private async searchPathStarting(schema: string): Promise<string> {
     const current = await this.db.query('SHOW search_path');
     const rest = String(current.rows[0]?.search_path ?? '')
       .split(',')
       .map((part) => part.trim())
       .filter((part) => part !== '' && part !== this.quoteIdentifier(schema) && part !== schema);
-    await this.db.query("SELECT set_config('search_path', $1, false)", [[this.quoteIdentifier(schema), ...rest].join(', ')]);
+    return [this.quoteIdentifier(schema), ...rest].join(', ');
   }
 
   quoteIdentifier(name: string): string {
@@ -141,7 +148,11 @@ export class PostgresDialect implements Dialect {
   }
 
   async createSchema(schema: string): Promise<void> {
-    await this.db.query(`CREATE SCHEMA ${this.quoteIdentifier(schema)}`);
+    await this.db.query(this.createSchemaSql(schema));
+  }
+
+  private createSchemaSql(schema: string): string {
+    return `CREATE SCHEMA ${this.quoteIdentifier(schema)}`;
   }
 
   async isSchemaEmpty(schema: string): Promise<boolean> {
@@ -150,14 +161,20 @@ export class PostgresDialect implements Dialect {
   }
 
   async cleanSchema(schema: string): Promise<void> {
+    for (const statement of await this.cleanSchemaSql(schema)) await this.db.query(statement);
+  }
+
+  private async cleanSchemaSql(schema: string): Promise<string[]> {
     const query = async (sql: string, params: unknown[]) => (await this.db.query(sql, params)).rows;
-    for (const statement of await cleanStatements(query, (n) => this.quoteIdentifier(n), schema)) {
-      await this.db.query(statement);
-    }
+    return cleanStatements(query, (n) => this.quoteIdentifier(n), schema);
   }
 
   async dropSchema(schema: string): Promise<void> {
-    await this.db.query(`DROP SCHEMA IF EXISTS ${this.quoteIdentifier(schema)} CASCADE`);
+    await this.db.query(this.dropSchemaSql(schema));
+  }
+
+  private dropSchemaSql(schema: string): string {
+    return `DROP SCHEMA IF EXISTS ${this.quoteIdentifier(schema)} CASCADE`;
   }
 
   async historyTableExists(schema: string, table: string): Promise<boolean> {
@@ -168,13 +185,17 @@ export class PostgresDialect implements Dialect {
     return result.rowCount === 1;
   }
 
-  async createHistoryTable(schema: string, table: string, options: { tablespace?: string | undefined; baseline?: NewHistoryRow }): Promise<void> {
-    const names = {
+  private historyNames(schema: string, table: string, tablespace: string | undefined): HistoryTableNames {
+    return {
       qualified: this.qualified(schema, table),
       pk: this.quoteIdentifier(`${table}_pk`),
       index: this.quoteIdentifier(`${table}_s_idx`),
-      tablespace: options.tablespace ? ` TABLESPACE ${this.quoteIdentifier(options.tablespace)}` : '',
+      tablespace: tablespace ? ` TABLESPACE ${this.quoteIdentifier(tablespace)}` : '',
     };
+  }
+
+  async createHistoryTable(schema: string, table: string, options: { tablespace?: string | undefined; baseline?: NewHistoryRow }): Promise<void> {
+    const names = this.historyNames(schema, table, options.tablespace);
     await this.db.query(createTableSql(names));
     if (options.baseline) await this.insertHistoryRow(schema, table, options.baseline);
     await this.db.query(addPrimaryKeySql(names));
@@ -198,29 +219,16 @@ export class PostgresDialect implements Dialect {
   }
 
   async insertHistoryRow(schema: string, table: string, row: NewHistoryRow): Promise<void> {
-    await this.db.query(insertRowSql(this.qualified(schema, table)), [
-      row.installedRank,
-      row.version,
-      row.description,
-      row.type,
-      row.script,
-      row.checksum,
-      row.installedBy,
-      row.executionTime,
-      row.success,
-    ]);
+    await this.db.query(insertRowSql(this.qualified(schema, table)), rowParameters(row));
   }
 
   async updateHistoryRow(schema: string, table: string, installedRank: number, values: { description: string; type: string; checksum: number | null }): Promise<void> {
-    await this.db.query(
-      `UPDATE ${this.qualified(schema, table)} SET "description" = $1, "type" = $2, "checksum" = $3 WHERE "installed_rank" = $4`,
-      [values.description, values.type, values.checksum, installedRank],
-    );
+    await this.db.query(updateRowSql(this.qualified(schema, table)), [values.description, values.type, values.checksum, installedRank]);
   }
 
   async deleteHistoryRows(schema: string, table: string, installedRanks: number[]): Promise<void> {
     if (installedRanks.length === 0) return;
-    await this.db.query(`DELETE FROM ${this.qualified(schema, table)} WHERE "installed_rank" = ANY($1::int[])`, [installedRanks]);
+    await this.db.query(deleteRowsSql(this.qualified(schema, table)), [installedRanks]);
   }
 
   async begin(): Promise<void> {
@@ -263,6 +271,38 @@ export class PostgresDialect implements Dialect {
   async cancel(): Promise<void> {
     await this.connection?.cancel();
   }
+
+  readonly render: DialectRenderer = {
+    setCurrentSchema: async (schema) => [`SET search_path = ${await this.searchPathStarting(schema)}`],
+    acquireLock: async (schema, table, options) => {
+      const fn = options.mode === 'transaction' ? 'pg_advisory_xact_lock' : 'pg_advisory_lock';
+      return [`SELECT ${fn}(${postgresLockId(this.qualified(schema, table))})`];
+    },
+    releaseLock: async (schema, table) => [`SELECT pg_advisory_unlock(${postgresLockId(this.qualified(schema, table))})`],
+    createSchema: async (schema) => [this.createSchemaSql(schema)],
+    cleanSchema: (schema) => this.cleanSchemaSql(schema),
+    dropSchema: async (schema) => [this.dropSchemaSql(schema)],
+    createHistoryTable: async (schema, table, options) => {
+      const names = this.historyNames(schema, table, options.tablespace);
+      const baseline = options.baseline ? [inlineParameters(insertRowSql(names.qualified), rowParameters(options.baseline))] : [];
+      return [createTableSql(names), ...baseline, addPrimaryKeySql(names), createIndexSql(names)];
+    },
+    insertHistoryRow: async (schema, table, row) => [inlineParameters(insertRowSql(this.qualified(schema, table)), rowParameters(row))],
+    updateHistoryRow: async (schema, table, installedRank, values) => [
+      inlineParameters(updateRowSql(this.qualified(schema, table)), [values.description, values.type, values.checksum, installedRank]),
+    ],
+    deleteHistoryRows: async (schema, table, installedRanks) =>
+      installedRanks.length === 0 ? [] : [inlineParameters(deleteRowsSql(this.qualified(schema, table)), [installedRanks])],
+    begin: async () => ['BEGIN'],
+    commit: async () => ['COMMIT'],
+    rollback: async () => ['ROLLBACK'],
+    statement: terminated,
+  };
+}
+
+/** In the order of insertRowSql's parameters. */
+function rowParameters(row: NewHistoryRow): [number, string | null, string, string, string, number | null, string | null, number, boolean] {
+  return [row.installedRank, row.version, row.description, row.type, row.script, row.checksum, row.installedBy, row.executionTime, row.success];
 }
 
 function toStatementError(error: unknown): StatementError {

@@ -1,18 +1,21 @@
-import { GodwitError } from '../../errors.js';
-import { withCallbacks } from '../callbacks.js';
+import { GodwitError, MigrationFailedError } from '../../errors.js';
+import { fireCallbacks, fireErrorCallbacks, withCallbacks } from '../callbacks.js';
 import type { EngineContext } from '../context.js';
 import { quotedSchema } from '../context.js';
 import { formatDuration } from '../duration.js';
 import type { MigrationInfo } from '../info.js';
 import { currentVersion, isFailedState, isSyntheticType } from '../info.js';
 import type { UndoOutput, UndoResult } from '../results.js';
-import { prepareMigration } from '../code-migration.js';
+import { withLock } from '../lock.js';
+import type { RowInput } from '../schema-history.js';
+import { ScriptStatementError } from '../script.js';
+import { prepareMigration, runPrepared } from '../code-migration.js';
+import { emitProgress } from '../events.js';
 import { infosFor, operationBase, readSnapshot, resolveAll } from '../snapshot.js';
 import type { ResolvedMigration } from '../types.js';
 import { isReservedTarget, MigrationVersion } from '../version.js';
 import { migrationFailed, runLocked } from './migrate.js';
 import { validateSnapshot } from './validate.js';
-import { emitProgress } from '../events.js';
 
 /**
  * The versioned migration undo reverts next: the one applied last (by installed_rank) that is neither
@@ -80,64 +83,8 @@ export async function undo(ctx: EngineContext): Promise<UndoResult> {
 
   await withCallbacks(ctx, 'Undo', async () => {
     log.info(`Current version of schema ${schema}: ${initialVersion ?? '<< Empty Schema >>'}`);
-    const done = result.undoneMigrations;
-    for (;;) {
-      const info = latestApplied(infosFor(ctx, resolved, await history.read(), 'latest'));
-      const version = info?.version ?? null;
-      if (info === null || version === null) {
-        if (done.length === 0) log.info(`Schema ${schema} has no applied versioned migration to undo.`);
-        return;
-      }
-      if (done.length > 0 && floor === null) return;
-      if (isFailedState(info.state)) {
-        throw new GodwitError('FAILED_VERSIONED_MIGRATION', `Unable to undo: schema ${schema} contains a failed migration to version ${version.text} !`, {
-          hint: 'Remove any half-completed changes, then run repair to remove the failed row; undo then reverts the latest successful migration.',
-        });
-      }
-      if (floor !== null && version.compareTo(floor) < 0) {
-        if (done.length === 0) log.info(`Schema ${schema} is at version ${version.text}, below the undo target ${floor.text}: nothing to undo.`);
-        return;
-      }
-      const undoFile = undoFileOf(info);
-      if (undoFile === null) {
-        if (done.length > 0) {
-          log.info(`Stopping at version ${version.text}: it has no undo migration.`);
-          return;
-        }
-        const expected = expectedUndoFile(ctx, info, version);
-        throw new GodwitError('UNDO_MIGRATION_NOT_FOUND', `Unable to undo migration to version ${version.text} (${info.description}): no undo migration ${expected} found.`, {
-          hint: `Create ${expected} in one of the locations${info.resolved ? ` (beside ${info.resolved.script})` : ''} with the SQL that reverts it.`,
-          location: info.resolved?.physicalPath ?? info.script,
-        });
-      }
-      const appliedRank = info.applied?.installedRank;
-      const script = await prepareMigration(ctx, undoFile);
-      const subject = `Undo of migration of schema ${schema} to version ${describeVersion(version, undoFile.description)}`;
-      const executionTime = await runLocked(ctx, {
-        script,
-        row: {
-          version: version.text,
-          description: undoFile.description,
-          type: undoFile.type,
-          script: undoFile.script,
-          checksum: undoFile.checksum,
-          installedBy: config.installedBy ?? null,
-        },
-        events: { before: 'beforeEachUndo', after: 'afterEachUndo', error: 'afterEachUndoError' },
-        announce: (rows) => {
-          // Another process may have undone or applied something meanwhile: then plan again.
-          if (latestApplied(infosFor(ctx, resolved, rows, 'latest'))?.applied?.installedRank !== appliedRank) return null;
-          return `Undoing migration of schema ${schema} to version ${describeVersion(version, undoFile.description)}${script.transactional ? '' : ' [non-transactional]'}`;
-        },
-        failed: (error, rolledBack) => migrationFailed(ctx, undoFile, error, rolledBack, subject, 'FAILED_UNDO_MIGRATION'),
-      });
-      if (executionTime === null) {
-        if (floor === null) return;
-        continue;
-      }
-      emitProgress(ctx.progress, log, undoFile, { event: 'succeeded', executionTime });
-      done.push(undoOutput(version, undoFile, executionTime));
-    }
+    if (config.group) await undoGroup(ctx, resolved, floor, result.undoneMigrations);
+    else await undoEach(ctx, resolved, floor, result.undoneMigrations);
   });
 
   const finalVersion = currentVersion((await readSnapshot(ctx, resolved, 'latest')).infos)?.version?.text ?? null;
@@ -149,6 +96,135 @@ export async function undo(ctx: EngineContext): Promise<UndoResult> {
     log.info(`Successfully undid ${count} migration${count === 1 ? '' : 's'} to schema ${schema}${now} (execution time ${formatDuration(performance.now() - started)})`);
   }
   return result;
+}
+
+/** The next undo to run, after `done` ran; or null when undo is finished, having logged why. */
+interface UndoStep {
+  info: MigrationInfo;
+  version: MigrationVersion;
+  undoFile: ResolvedMigration;
+}
+
+function nextUndo(ctx: EngineContext, infos: MigrationInfo[], floor: MigrationVersion | null, done: number): UndoStep | null {
+  const { log } = ctx;
+  const schema = quotedSchema(ctx);
+  const info = latestApplied(infos);
+  const version = info?.version ?? null;
+  if (info === null || version === null) {
+    if (done === 0) log.info(`Schema ${schema} has no applied versioned migration to undo.`);
+    return null;
+  }
+  if (done > 0 && floor === null) return null;
+  if (isFailedState(info.state)) {
+    throw new GodwitError('FAILED_VERSIONED_MIGRATION', `Unable to undo: schema ${schema} contains a failed migration to version ${version.text} !`, {
+      hint: 'Remove any half-completed changes, then run repair to remove the failed row; undo then reverts the latest successful migration.',
+    });
+  }
+  if (floor !== null && version.compareTo(floor) < 0) {
+    if (done === 0) log.info(`Schema ${schema} is at version ${version.text}, below the undo target ${floor.text}: nothing to undo.`);
+    return null;
+  }
+  const undoFile = undoFileOf(info);
+  if (undoFile === null) {
+    if (done > 0) {
+      log.info(`Stopping at version ${version.text}: it has no undo migration.`);
+      return null;
+    }
+    const expected = expectedUndoFile(ctx, info, version);
+    throw new GodwitError('UNDO_MIGRATION_NOT_FOUND', `Unable to undo migration to version ${version.text} (${info.description}): no undo migration ${expected} found.`, {
+      hint: `Create ${expected} in one of the locations${info.resolved ? ` (beside ${info.resolved.script})` : ''} with the SQL that reverts it.`,
+      location: info.resolved?.physicalPath ?? info.script,
+    });
+  }
+  return { info, version, undoFile };
+}
+
+function undoRow(ctx: EngineContext, { version, undoFile }: UndoStep): Omit<RowInput, 'executionTime' | 'success'> {
+  return {
+    version: version.text,
+    description: undoFile.description,
+    type: undoFile.type,
+    script: undoFile.script,
+    checksum: undoFile.checksum,
+    installedBy: ctx.config.installedBy ?? null,
+  };
+}
+
+function subjectOf(ctx: EngineContext, { version, undoFile }: UndoStep): string {
+  return `migration of schema ${quotedSchema(ctx)} to version ${describeVersion(version, undoFile.description)}`;
+}
+
+/** Each undo in a transaction of its own (when it can have one), each under the lock. */
+async function undoEach(ctx: EngineContext, resolved: ResolvedMigration[], floor: MigrationVersion | null, done: UndoOutput[]): Promise<void> {
+  for (;;) {
+    const step = nextUndo(ctx, infosFor(ctx, resolved, await ctx.history.read(), 'latest'), floor, done.length);
+    if (step === null) return;
+    const appliedRank = step.info.applied?.installedRank;
+    const script = await prepareMigration(ctx, step.undoFile);
+    const executionTime = await runLocked(ctx, {
+      script,
+      row: undoRow(ctx, step),
+      events: { before: 'beforeEachUndo', after: 'afterEachUndo', error: 'afterEachUndoError' },
+      announce: (rows) => {
+        // Another process may have undone or applied something meanwhile: then plan again.
+        if (latestApplied(infosFor(ctx, resolved, rows, 'latest'))?.applied?.installedRank !== appliedRank) return null;
+        return `Undoing ${subjectOf(ctx, step)}${script.transactional ? '' : ' [non-transactional]'}`;
+      },
+      failed: (error, rolledBack) => migrationFailed(ctx, step.undoFile, error, rolledBack, `Undo of ${subjectOf(ctx, step)}`, 'FAILED_UNDO_MIGRATION'),
+    });
+    if (executionTime === null) {
+      if (floor === null) return;
+      continue;
+    }
+    emitProgress(ctx.progress, ctx.log, step.undoFile, { event: 'succeeded', executionTime });
+    done.push(undoOutput(step.version, step.undoFile, executionTime));
+  }
+}
+
+/**
+ * group=true: every undo down to the target in one transaction, under one lock, planned from the rows
+ * read under it; on a database with transactional DDL a failure anywhere rolls all of them back.
+ */
+async function undoGroup(ctx: EngineContext, resolved: ResolvedMigration[], floor: MigrationVersion | null, done: UndoOutput[]): Promise<void> {
+  const { history, dialect, log } = ctx;
+  const undone: UndoOutput[] = [];
+  try {
+    await withLock(ctx, { transaction: true }, async () => {
+      for (;;) {
+        const rows = await history.read();
+        const step = nextUndo(ctx, infosFor(ctx, resolved, rows, 'latest'), floor, undone.length);
+        if (step === null) return;
+        const script = await prepareMigration(ctx, step.undoFile);
+        if (!script.transactional) {
+          throw new GodwitError('NON_TRANSACTIONAL_IN_GROUP', `Undo migration ${step.undoFile.script} cannot run in a transaction, so it cannot be applied with group=true.`, {
+            location: step.undoFile.script,
+            hint: 'Run undo without -group=true, or make the undo migration transactional.',
+          });
+        }
+        await fireCallbacks(ctx, 'beforeEachUndo', { inCurrentTransaction: true });
+        log.info(`Undoing ${subjectOf(ctx, step)}`);
+        emitProgress(ctx.progress, log, step.undoFile, { event: 'started' });
+        const started = performance.now();
+        try {
+          await runPrepared(ctx, script);
+          await fireCallbacks(ctx, 'afterEachUndo', { inCurrentTransaction: true });
+        } catch (error) {
+          if (!(error instanceof ScriptStatementError)) throw error;
+          const failure = migrationFailed(ctx, step.undoFile, error, dialect.supportsTransactionalDdl, `Undo of ${subjectOf(ctx, step)}`, 'FAILED_UNDO_MIGRATION');
+          emitProgress(ctx.progress, log, step.undoFile, { event: 'failed', error: failure });
+          throw failure;
+        }
+        const executionTime = Math.round(performance.now() - started);
+        await history.append(rows, { ...undoRow(ctx, step), executionTime, success: true });
+        emitProgress(ctx.progress, log, step.undoFile, { event: 'succeeded', executionTime });
+        undone.push(undoOutput(step.version, step.undoFile, executionTime));
+      }
+    });
+  } catch (error) {
+    if (error instanceof MigrationFailedError) await fireErrorCallbacks(ctx, 'afterEachUndoError', error);
+    throw error;
+  }
+  done.push(...undone);
 }
 
 function undoOutput(version: MigrationVersion, file: ResolvedMigration, executionTime: number): UndoOutput {
