@@ -58,13 +58,19 @@ export interface Config {
   skipDefaultCallbacks: boolean;
   cleanDisabled: boolean;
   postgresqlTransactionalLock: boolean;
+  /** godwit: `error`, `warning` or `off`: the lowest check finding that makes migrate refuse to start. */
+  check: string;
+  /** godwit check: rule ids to apply (empty: all), rule ids to leave out, and the severity that fails. */
+  checkRules: string[];
+  checkDisable: string[];
+  checkFailOn: string;
 
   workingDirectory: string;
   /** The files named by FLYWAY_CONFIG_FILES then -configFiles, as given; LoadedConfig.files lists what was read. */
   configFiles: string[];
   configFileEncoding: string;
   environment: string;
-  outputType: 'text' | 'json';
+  outputType: 'text' | 'json' | 'sarif';
 }
 
 /** Where a configuration value came from, for `-X` and for error messages that name a setting. */

@@ -2,6 +2,8 @@
  * What each command returns: plain data, the same objects `-outputType=json` prints. Field names are
  * Flyway's, so that tools that read Flyway's JSON read godwit's.
  */
+import type { CheckResult } from '../check/types.js';
+
 export interface OperationResult {
   flywayVersion: string;
   database: string;
@@ -129,4 +131,4 @@ export interface UndoResult extends OperationResult {
   migrationsUndone: number;
 }
 
-export type CommandResult = InfoResult | MigrateResult | ValidateResult | BaselineResult | RepairResult | CleanResult | UndoResult | InitResult | NewMigrationResult;
+export type CommandResult = CheckResult | InfoResult | MigrateResult | ValidateResult | BaselineResult | RepairResult | CleanResult | UndoResult | InitResult | NewMigrationResult;
