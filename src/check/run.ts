@@ -78,7 +78,13 @@ function offlinePlaceholders(config: Config, script: string): Record<string, str
 async function chooseSources(config: Config, options: CheckOptions, ctx: EngineContext | undefined, log: Logger): Promise<Source[]> {
   const resolved: ResolvedMigration[] = ctx
     ? await resolveAll(ctx)
-    : await resolveMigrations(config, { placeholdersFor: () => null, warn: (m) => log.warn(m) });
+    : await resolveMigrations(config, {
+        placeholdersFor: () => null,
+        // Named files need no location: a missing one is no news then.
+        warn: (m) => {
+          if (options.files.length === 0) log.warn(m);
+        },
+      });
   if (options.files.length > 0) {
     return options.files.map((given) => {
       const physicalPath = path.resolve(given);

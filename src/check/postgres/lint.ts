@@ -74,12 +74,17 @@ interface FileState {
   lockTimeoutSet: boolean;
   lockTimeoutReported: boolean;
   inExplicitTransaction: boolean;
-  /** Constraint name → `table.column` for NOT VALID `CHECK (column IS NOT NULL)` constraints. */
-  pendingNotNullChecks: Map<string, string>;
+  /** Constraints this file added NOT VALID: validating them in the same transaction gains nothing. */
+  addedNotValid: Set<string>;
 }
 
-/** `table.column` pairs whose `IS NOT NULL` check is validated: SET NOT NULL on them skips the scan. Spans files. */
-type ValidatedChecks = Set<string>;
+/** What SET NOT NULL needs to know, across the files of a run (the check is often added one migration earlier). */
+interface NotNullChecks {
+  /** Constraint name → `table.column` for NOT VALID `CHECK (column IS NOT NULL)` constraints. */
+  pending: Map<string, string>;
+  /** `table.column` pairs whose `IS NOT NULL` check is validated: SET NOT NULL on them skips the scan. */
+  validated: Set<string>;
+}
 
 class StatementLinter {
   readonly findings: RawFinding[] = [];
@@ -89,7 +94,7 @@ class StatementLinter {
     private readonly statement: SqlStatement,
     private readonly facts: RunFacts,
     private readonly file: FileState,
-    private readonly validated: ValidatedChecks,
+    private readonly checks: NotNullChecks,
   ) {}
 
   private report(rule: string, location: number | undefined, message: string, fix: string): void {
@@ -228,8 +233,16 @@ class StatementLinter {
       if (subtype === 'AT_AddConstraint') {
         await this.addConstraint(relation, unwrap(field(cmd, 'def'), 'Constraint'), existing);
       } else if (subtype === 'AT_ValidateConstraint' && column !== undefined) {
-        const target = this.file.pendingNotNullChecks.get(column);
-        if (target) this.validated.add(target);
+        const target = this.checks.pending.get(column);
+        if (target) this.checks.validated.add(target);
+        if (this.file.addedNotValid.has(column) && (this.script.transactional || this.file.inExplicitTransaction)) {
+          this.report(
+            'constraint-not-valid',
+            0,
+            `VALIDATE CONSTRAINT ${column} runs in the same transaction as the ADD CONSTRAINT … NOT VALID before it, so the ADD's lock stays held through the whole validating scan of ${table}.`,
+            `Move ALTER TABLE ${table} VALIDATE CONSTRAINT ${column} into the next migration, so it runs in a transaction of its own.`,
+          );
+        }
       }
       if (!existing) continue;
       switch (subtype) {
@@ -247,7 +260,7 @@ class StatementLinter {
           break;
         }
         case 'AT_SetNotNull':
-          if (!this.validated.has(`${relation.relname}.${column ?? ''}`)) {
+          if (!this.checks.validated.has(`${relation.relname}.${column ?? ''}`)) {
             this.report(
               'set-not-null',
               0,
@@ -307,11 +320,12 @@ class StatementLinter {
     const kind = field<string>(constraint, 'contype');
     const name = field<string>(constraint, 'conname');
     const notValid = field(constraint, 'skip_validation') === true;
+    if (notValid && name !== undefined) this.file.addedNotValid.add(name);
     if (kind === 'CONSTR_CHECK') {
       const column = notNullCheckColumn(field(constraint, 'raw_expr'));
       const target = column === undefined ? undefined : `${relation.relname}.${column}`;
-      if (target !== undefined && !notValid) this.validated.add(target);
-      if (target !== undefined && notValid && name !== undefined) this.file.pendingNotNullChecks.set(name, target);
+      if (target !== undefined && !notValid) this.checks.validated.add(target);
+      if (target !== undefined && notValid && name !== undefined) this.checks.pending.set(name, target);
     }
     if (!existing) return;
     const table = display(relation);
@@ -339,7 +353,7 @@ class StatementLinter {
     const relname = field<Relation>(node, 'relation')?.relname ?? '';
     for (const element of field<unknown[]>(node, 'tableElts') ?? []) {
       const column = notNullCheckColumn(field(unwrap(element, 'Constraint'), 'raw_expr'));
-      if (column !== undefined) this.validated.add(`${relname}.${column}`);
+      if (column !== undefined) this.checks.validated.add(`${relname}.${column}`);
     }
   }
 
@@ -390,7 +404,7 @@ function syntaxFinding(statement: SqlStatement, error: unknown): RawFinding {
   return {
     rule: 'syntax-error',
     statement,
-    offset: Math.max(0, (details?.cursorPosition ?? 0) - 1),
+    offset: charOffset(statement.sql, details?.cursorPosition),
     message: `PostgreSQL's parser refuses this statement: ${message}.`,
     fix: 'Fix the SQL; godwit check could not look at this statement for other dangers.',
   };
@@ -400,9 +414,9 @@ export const postgresRuleSet: RuleSet = {
   name: 'postgresql',
   rules: POSTGRES_RULES,
   start(facts) {
-    const validated: ValidatedChecks = new Set();
+    const checks: NotNullChecks = { pending: new Map(), validated: new Set() };
     return async (script) => {
-      const file: FileState = { lockTimeoutSet: false, lockTimeoutReported: false, inExplicitTransaction: false, pendingNotNullChecks: new Map() };
+      const file: FileState = { lockTimeoutSet: false, lockTimeoutReported: false, inExplicitTransaction: false, addedNotValid: new Set() };
       const findings: RawFinding[] = [];
       for (const statement of script.statements) {
         let parsed;
@@ -413,7 +427,7 @@ export const postgresRuleSet: RuleSet = {
           continue;
         }
         for (const raw of parsed.stmts ?? []) {
-          const linter = new StatementLinter(script, statement, facts, file, validated);
+          const linter = new StatementLinter(script, statement, facts, file, checks);
           await linter.lint(raw.stmt as Node);
           findings.push(...linter.findings);
         }
