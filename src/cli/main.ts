@@ -1,5 +1,5 @@
 import { parseArgv, helpText, type ParsedArgs } from '../config/argv.js';
-import { MigrationFailedError } from '../errors.js';
+import { ConfigError, MigrationFailedError } from '../errors.js';
 import { describeConfig, loadConfig } from '../config/load.js';
 import { redact } from '../config/redact.js';
 import { Godwit } from '../engine/godwit.js';
@@ -94,6 +94,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const { config } = loaded;
     secrets.push(config.password);
     json = config.outputType !== 'text';
+    if (config.outputType === 'sarif' && parsed.commands.some((c) => c !== 'check')) {
+      throw new ConfigError('-outputType=sarif is for godwit check only.', { location: 'outputType', hint: 'Use -outputType=json for the other commands.' });
+    }
     // Progress of long statements goes to stderr: live on a terminal, an occasional plain line elsewhere.
     progress = parsed.quiet ? undefined : new Progress({ stream: process.stderr, live: process.stderr.isTTY === true && env.TERM !== 'dumb' });
     const logger = consoleLogger({ quiet: parsed.quiet, debug: parsed.debug, json, redact: clean, beforeWrite: () => progress?.beforeLog() });

@@ -1,7 +1,6 @@
 import { MYSQL_RULES } from '../check/mysql/rules.js';
 import { POSTGRES_RULES } from '../check/postgres/rules.js';
 import type { CheckResult } from '../check/types.js';
-import { ConfigError } from '../errors.js';
 import type { CommandResult } from '../engine/results.js';
 import { GODWIT_VERSION } from '../version.js';
 
@@ -18,12 +17,9 @@ export function renderCheck(result: CheckResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** SARIF 2.1.0, the format code-review tools (GitHub code scanning, GitLab, Azure DevOps) annotate from. */
+/** SARIF 2.1.0 (main allows -outputType=sarif with check only), the format code-review tools (GitHub code scanning, GitLab, Azure DevOps) annotate from. */
 export function sarifLog(results: CommandResult[]): object {
   const checks = results.filter((r): r is CheckResult => r.operation === 'check');
-  if (checks.length !== results.length) {
-    throw new ConfigError('-outputType=sarif is for godwit check only.', { location: 'outputType', hint: 'Use -outputType=json for the other commands.' });
-  }
   const catalogue = new Map([...POSTGRES_RULES, ...MYSQL_RULES]);
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',

@@ -101,6 +101,9 @@ export function parseArgv(argv: string[]): ParsedArgs {
       });
     }
   });
+  if ((result.check.all || result.check.offline) && !result.commands.includes('check')) {
+    throw new ConfigError(`${result.check.all ? '-all' : '-offline'} is an option of check.`, { hint: 'Write it after check: godwit check -all -offline' });
+  }
   return result;
 }
 

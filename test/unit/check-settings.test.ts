@@ -1,5 +1,6 @@
 /** godwit check's suppression comments, its godwit.check.* settings, and what it refuses to guess. */
 import { describe, expect, it } from 'vitest';
+import { parseArgv } from '../../src/config/argv.js';
 import { GodwitError } from '../../src/errors.js';
 import { checkFiles, rulesIn } from '../helpers/check.js';
 
@@ -57,5 +58,17 @@ describe('godwit.check settings', () => {
   it('refuses an unknown rule or severity, naming the key', async () => {
     expect(await errorOf(checkFiles({ 'V1__X.sql': sql }, { 'godwit.check.disable': 'drop-columns' }))).toMatchObject({ code: 'CONFIGURATION', location: 'godwit.check.disable' });
     expect(await errorOf(checkFiles({ 'V1__X.sql': sql }, { 'godwit.check.failOn': 'fatal' }))).toMatchObject({ code: 'CONFIGURATION', location: 'godwit.check.failOn' });
+  });
+});
+
+describe('godwit check on the command line', () => {
+  it('takes the files after check, and -all and -offline anywhere', () => {
+    const parsed = parseArgv(['-offline', 'check', 'sql/V2__a.sql', 'sql/V3__b.sql', 'info', '-all']);
+    expect(parsed.commands).toEqual(['check', 'info']);
+    expect(parsed.check).toEqual({ all: true, offline: true, files: ['sql/V2__a.sql', 'sql/V3__b.sql'] });
+  });
+
+  it('refuses -all or -offline without check', () => {
+    expect(() => parseArgv(['-all', 'migrate'])).toThrow('-all is an option of check.');
   });
 });
