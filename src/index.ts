@@ -5,5 +5,7 @@ export type { Logger } from './engine/logger.js';
 export type { Config, LoadedConfig, ConfigSource } from './config/config.js';
 export { loadConfig } from './config/load.js';
 export * from './engine/results.js';
+export type { CheckFinding, CheckResult, Severity } from './check/types.js';
+export type { CheckOptions } from './check/run.js';
 export * from './errors.js';
 export { GODWIT_VERSION } from './version.js';

@@ -1,9 +1,9 @@
+import type { CheckResult } from '../check/types.js';
+
 /**
  * What each command returns: plain data, the same objects `-outputType=json` prints. Field names are
  * Flyway's, so that tools that read Flyway's JSON read godwit's.
  */
-import type { CheckResult } from '../check/types.js';
-
 export interface OperationResult {
   flywayVersion: string;
   database: string;

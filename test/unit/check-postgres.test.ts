@@ -43,9 +43,11 @@ const CASES: Array<{ rule: string; dangerous: string[]; safe: string[] }> = [
       'ALTER TABLE orders ADD COLUMN seq bigserial;',
       'ALTER TABLE orders ADD COLUMN n int GENERATED ALWAYS AS IDENTITY;',
       'ALTER TABLE orders ADD COLUMN jitter float8 NOT NULL DEFAULT random() * 10;',
+      'ALTER TABLE orders ADD COLUMN seen_at timestamptz DEFAULT clock_timestamp();',
     ],
     safe: [
       'ALTER TABLE orders ADD COLUMN created_at timestamptz NOT NULL DEFAULT now();',
+      'ALTER TABLE orders ADD COLUMN seen_at timestamptz DEFAULT statement_timestamp();',
       "ALTER TABLE orders ADD COLUMN status text DEFAULT 'new';",
       'ALTER TABLE orders ADD COLUMN token uuid;\nALTER TABLE orders ALTER COLUMN token SET DEFAULT gen_random_uuid();',
     ],

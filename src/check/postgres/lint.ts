@@ -18,10 +18,14 @@ interface Relation {
   location?: number;
 }
 
-/** Functions whose DEFAULT gives every existing row its own value, so PostgreSQL rewrites the table. */
+/**
+ * Volatile functions (pg_proc.provolatile = 'v'; uuid-ossp's and pgcrypto's included): as a DEFAULT they
+ * give every existing row its own value, so PostgreSQL rewrites the table. Stable ones such as now() and
+ * statement_timestamp() are evaluated once and stored in the catalog instead (PostgreSQL 11+).
+ */
 const VOLATILE_FUNCTIONS = new Set([
-  'random', 'gen_random_uuid', 'uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v4', 'uuidv4', 'uuidv7',
-  'clock_timestamp', 'timeofday', 'nextval', 'txid_current', 'statement_timestamp',
+  'random', 'random_normal', 'gen_random_uuid', 'gen_random_bytes', 'uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v4',
+  'uuidv4', 'uuidv7', 'clock_timestamp', 'timeofday', 'nextval', 'setseed',
 ]);
 
 const SERIAL_TYPES = new Set(['serial', 'serial2', 'serial4', 'serial8', 'smallserial', 'bigserial']);
@@ -334,7 +338,7 @@ class StatementLinter {
       this.report(
         'constraint-not-valid',
         field<number>(constraint, 'location'),
-        `ADD CONSTRAINT ${name ?? ''} ${what} on ${table} without NOT VALID checks every row while holding a lock that blocks writes${await this.estimate(relation, 'the lock')}.`.replace('  ', ' '),
+        `ADD CONSTRAINT ${name === undefined ? '' : `${name} `}${what} on ${table} without NOT VALID checks every row while holding a lock that blocks writes${await this.estimate(relation, 'the lock')}.`,
         `ADD CONSTRAINT ${name ?? '…'} … NOT VALID, then ALTER TABLE ${table} VALIDATE CONSTRAINT ${name ?? '…'} in a later migration (it takes only a SHARE UPDATE EXCLUSIVE lock).`,
       );
     }
