@@ -3,11 +3,11 @@
  * and safe forms it must pass. Offline, so tables the files do not create count as existing.
  */
 import { describe, expect, it } from 'vitest';
-import { checkFiles, MYSQL_URL, rulesIn } from '../helpers/check.js';
+import { checkFiles, describeRuleCases, MYSQL_URL, rulesIn, type RuleCase } from '../helpers/check.js';
 
 const MYSQL = { url: MYSQL_URL, lockTimeout: '5' };
 
-const CASES: Array<{ rule: string; dangerous: string[]; safe: string[] }> = [
+const CASES: RuleCase[] = [
   {
     rule: 'alter-not-online',
     dangerous: ['ALTER TABLE orders ADD COLUMN note TEXT;', 'CREATE INDEX orders_user ON orders (user_id);', 'ALTER TABLE `shop`.`orders` ADD INDEX orders_user (user_id), ALGORITHM=INPLACE;'],
@@ -51,18 +51,8 @@ const CASES: Array<{ rule: string; dangerous: string[]; safe: string[] }> = [
 ];
 
 describe('godwit check, MySQL rules', () => {
-  for (const { rule, dangerous, safe } of CASES) {
-    describe(rule, () => {
-      it.each(dangerous)('reports %s', async (sql) => {
-        const found = await rulesIn(sql, MYSQL);
-        expect(found.length).toBeGreaterThan(0);
-        expect(new Set(found)).toEqual(new Set([rule]));
-      });
-      it.each(safe)('passes %s', async (sql) => {
-        expect(await rulesIn(sql, MYSQL)).toEqual([]);
-      });
-    });
-  }
+  describeRuleCases(CASES, MYSQL);
+
 
   describe('require-lock-timeout', () => {
     const noTimeout = { url: MYSQL_URL };

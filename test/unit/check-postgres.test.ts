@@ -4,11 +4,11 @@
  * create counts as existing; -lockTimeout=5 keeps require-lock-timeout out of the other rules' cases.
  */
 import { describe, expect, it } from 'vitest';
-import { checkFiles, rulesIn } from '../helpers/check.js';
+import { checkFiles, describeRuleCases, rulesIn, type RuleCase } from '../helpers/check.js';
 
 const QUIET = { lockTimeout: '5' };
 
-const CASES: Array<{ rule: string; dangerous: string[]; safe: string[] }> = [
+const CASES: RuleCase[] = [
   {
     rule: 'index-not-concurrent',
     dangerous: [
@@ -105,18 +105,8 @@ const CASES: Array<{ rule: string; dangerous: string[]; safe: string[] }> = [
 ];
 
 describe('godwit check, PostgreSQL rules', () => {
-  for (const { rule, dangerous, safe } of CASES) {
-    describe(rule, () => {
-      it.each(dangerous)('reports %s', async (sql) => {
-        const found = await rulesIn(sql, QUIET);
-        expect(found.length).toBeGreaterThan(0);
-        expect(new Set(found)).toEqual(new Set([rule]));
-      });
-      it.each(safe)('passes %s', async (sql) => {
-        expect(await rulesIn(sql, QUIET)).toEqual([]);
-      });
-    });
-  }
+  describeRuleCases(CASES, QUIET);
+
 
   describe('require-lock-timeout', () => {
     it('reports the first locking DDL on an existing table, once per file', async () => {

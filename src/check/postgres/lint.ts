@@ -5,18 +5,10 @@
  */
 import { parse } from 'libpg-query';
 import type { SqlStatement } from '../../dialects/dialect.js';
+import { calledFunctions, charOffset, display, field, notNullCheckColumn, strings, unwrap, type Node, type Relation } from './ast.js';
 import { lockEstimate, mightBeLarge, rowsNote } from '../estimate.js';
 import type { RawFinding, RuleSet, RunFacts, ScriptToCheck } from '../types.js';
 import { POSTGRES_RULES } from './rules.js';
-
-/** A parse-tree node: `{ NodeType: { …fields } }`, or the fields themselves. */
-type Node = Record<string, unknown>;
-
-interface Relation {
-  schemaname?: string;
-  relname: string;
-  location?: number;
-}
 
 /**
  * Volatile functions (pg_proc.provolatile = 'v'; uuid-ossp's and pgcrypto's included): as a DEFAULT they
@@ -29,49 +21,6 @@ const VOLATILE_FUNCTIONS = new Set([
 ]);
 
 const SERIAL_TYPES = new Set(['serial', 'serial2', 'serial4', 'serial8', 'smallserial', 'bigserial']);
-
-function field<T>(node: unknown, key: string): T | undefined {
-  return node !== null && typeof node === 'object' ? ((node as Node)[key] as T | undefined) : undefined;
-}
-
-/** The fields of a wrapped node (`{ ColumnDef: {...} }` → `{...}`), when it is of that type. */
-function unwrap(node: unknown, type: string): Node | undefined {
-  return field<Node>(node, type);
-}
-
-function strings(list: unknown): string[] {
-  return Array.isArray(list) ? list.map((item) => field<string>(unwrap(item, 'String'), 'sval') ?? '') : [];
-}
-
-/** Every FuncCall name anywhere under a node. */
-function calledFunctions(node: unknown, out: string[] = []): string[] {
-  if (Array.isArray(node)) {
-    for (const item of node) calledFunctions(item, out);
-  } else if (node !== null && typeof node === 'object') {
-    for (const [key, value] of Object.entries(node as Node)) {
-      if (key === 'FuncCall') out.push(strings(field(value, 'funcname')).at(-1) ?? '');
-      calledFunctions(value, out);
-    }
-  }
-  return out;
-}
-
-function display(relation: Relation): string {
-  return relation.schemaname ? `${relation.schemaname}.${relation.relname}` : relation.relname;
-}
-
-/** `col IS NOT NULL`, the check that lets SET NOT NULL skip its scan: the column's name, else undefined. */
-function notNullCheckColumn(expr: unknown): string | undefined {
-  const test = unwrap(expr, 'NullTest');
-  if (field(test, 'nulltesttype') !== 'IS_NOT_NULL') return undefined;
-  return strings(field(unwrap(field(test, 'arg'), 'ColumnRef'), 'fields')).at(-1);
-}
-
-/** UTF-8 byte offset (what libpg-query reports) → character offset in the statement text. */
-function charOffset(sql: string, bytes: number | undefined): number {
-  if (bytes === undefined || bytes <= 0) return 0;
-  return Buffer.from(sql, 'utf8').subarray(0, bytes).toString('utf8').length;
-}
 
 /** Per-file state the rules build up as they walk the statements in order. */
 interface FileState {
