@@ -22,6 +22,7 @@ import { readSnapshot, resolveAll } from '../engine/snapshot.js';
 import type { ResolvedMigration } from '../engine/types.js';
 import { GODWIT_VERSION } from '../version.js';
 import { checkSettings, SEVERITY_RANK } from './settings.js';
+import { lockTimeoutFromSetup } from './setup-timeout.js';
 import { isSuppressed, readSuppressions } from './suppress.js';
 import type { CheckFinding, CheckResult, RawFinding, RuleSet, RunFacts, TableSize } from './types.js';
 
@@ -171,6 +172,7 @@ export async function runCheck(config: Config, options: CheckOptions, ctx: Engin
   const enabled = settings.enabled(ruleSet.rules);
   const sources = await chooseSources(config, options, ctx, log);
   const checkScript = ruleSet.start(factsFor(ctx));
+  const lockTimeoutConfigured = await lockTimeoutFromSetup(config, (text, file) => split(flavour, text, file));
   const findings: CheckFinding[] = [];
   let suppressed = 0;
   for (const source of sources) {
@@ -181,7 +183,7 @@ export async function runCheck(config: Config, options: CheckOptions, ctx: Engin
       file: source.file,
       statements,
       transactional: runsInTransaction(config, statements, scriptConfig),
-      lockTimeoutConfigured: config.lockTimeout > 0,
+      lockTimeoutConfigured,
     });
     for (const finding of raw) {
       const rule = enabled.get(finding.rule);

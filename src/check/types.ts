@@ -59,7 +59,7 @@ export interface ScriptToCheck {
   statements: SqlStatement[];
   /** Whether godwit will run it in a transaction (script configuration, -group, splitting). */
   transactional: boolean;
-  /** godwit's -lockTimeout is set, so every migration runs with a lock timeout already. */
+  /** -lockTimeout, initSql or a beforeMigrate/beforeEachMigrate callback sets a lock timeout for every migration. */
   lockTimeoutConfigured: boolean;
 }
 

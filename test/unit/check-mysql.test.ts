@@ -62,6 +62,7 @@ describe('godwit check, MySQL rules', () => {
     it('passes after SET lock_wait_timeout or with -lockTimeout', async () => {
       expect(await rulesIn('SET SESSION lock_wait_timeout = 5;\nALTER TABLE orders ADD COLUMN a INT, ALGORITHM=INSTANT;', noTimeout)).toEqual([]);
       expect(await rulesIn('ALTER TABLE orders ADD COLUMN a INT, ALGORITHM=INSTANT;', { ...noTimeout, lockTimeout: '2' })).toEqual([]);
+      expect(await rulesIn('ALTER TABLE orders ADD COLUMN a INT, ALGORITHM=INSTANT;', { ...noTimeout, initSql: 'SET SESSION lock_wait_timeout = 10' })).toEqual([]);
     });
   });
 

@@ -119,6 +119,14 @@ describe('godwit check, PostgreSQL rules', () => {
       expect(await rulesIn('ALTER TABLE orders ADD COLUMN note text;', { lockTimeout: '3' })).toEqual([]);
       expect(await rulesIn('CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN b int;')).toEqual([]);
     });
+    it('passes when a beforeEachMigrate or beforeMigrate callback, or initSql, sets one for every migration', async () => {
+      const migration = { 'V1__Add.sql': 'ALTER TABLE orders ADD COLUMN note text;' };
+      expect((await checkFiles({ ...migration, 'beforeEachMigrate.sql': "SET lock_timeout = '3s';" })).findings).toEqual([]);
+      expect((await checkFiles({ ...migration, 'beforeMigrate__Timeouts.sql': "SELECT set_config('lock_timeout', '3s', false);" })).findings).toEqual([]);
+      expect((await checkFiles(migration, { initSql: "SET lock_timeout TO '2s'" })).findings).toEqual([]);
+      const elsewhere = await checkFiles({ ...migration, 'afterMigrate.sql': "SET lock_timeout = '3s';" });
+      expect(elsewhere.findings.map((f) => f.rule)).toEqual(['require-lock-timeout']);
+    });
     it('counts a trigger as locking DDL', async () => {
       expect(await rulesIn('CREATE TRIGGER t BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION f();')).toEqual(['require-lock-timeout']);
     });
