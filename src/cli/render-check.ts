@@ -43,7 +43,7 @@ export function sarifLog(results: CommandResult[]): object {
         locations: [
           {
             physicalLocation: {
-              artifactLocation: { uri: f.path.split('\\').join('/') },
+              artifactLocation: { uri: f.path.split(/[\\/]/).map(encodeURIComponent).join('/') },
               region: { startLine: f.line, startColumn: f.column },
             },
           },
