@@ -12,5 +12,7 @@ export type { StatementObserver } from './engine/connect.js';
 export type { SqlStatement } from './dialects/dialect.js';
 export { StatementError } from './dialects/dialect.js';
 export * from './engine/results.js';
+export type { CheckFinding, CheckResult, Severity } from './check/types.js';
+export type { CheckOptions } from './check/run.js';
 export * from './errors.js';
 export { GODWIT_VERSION } from './version.js';

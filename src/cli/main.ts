@@ -1,5 +1,5 @@
 import { parseArgv, helpText, type ParsedArgs } from '../config/argv.js';
-import { MigrationFailedError } from '../errors.js';
+import { ConfigError, MigrationFailedError } from '../errors.js';
 import { describeConfig, loadConfig } from '../config/load.js';
 import { redact } from '../config/redact.js';
 import { Godwit } from '../engine/godwit.js';
@@ -31,10 +31,15 @@ function run(godwit: Godwit, command: string, parsed: ParsedArgs): Promise<Comma
       return godwit.repair();
     case 'clean':
       return godwit.clean();
+    case 'check':
+      return godwit.check(parsed.check);
     default:
       return Promise.reject(new Error(`No engine command for '${command}'`));
   }
 }
+
+/** godwit check found something at or above godwit.check.failOn: distinct from 1 (an error), so CI can tell them apart. */
+export const CHECK_FAILED_EXIT_CODE = 2;
 
 /** What stderr says when a stop signal ended the run, after the error (if any) was reported. */
 function stoppedMessage(signal: StopSignal, error: unknown): string {
@@ -72,6 +77,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     },
   });
   let failure: unknown;
+  let checkFailed = false;
   try {
     const parsed = parseArgv(argv);
     secrets.push(parsed.settings.password);
@@ -87,7 +93,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const loaded = loadConfig({ settings: parsed.settings, env, cwd: process.cwd() });
     const { config } = loaded;
     secrets.push(config.password);
-    json = config.outputType === 'json';
+    json = config.outputType !== 'text';
+    if (config.outputType === 'sarif' && parsed.commands.some((c) => c !== 'check')) {
+      throw new ConfigError('-outputType=sarif is for godwit check only.', { location: 'outputType', hint: 'Use -outputType=json for the other commands.' });
+    }
     // Progress of long statements goes to stderr: live on a terminal, an occasional plain line elsewhere.
     progress = parsed.quiet ? undefined : new Progress({ stream: process.stderr, live: process.stderr.isTTY === true && env.TERM !== 'dumb' });
     // A dry run to stdout keeps stdout for the script, as JSON mode keeps it for the document.
@@ -103,12 +112,16 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         const result = await run(godwit, command, parsed);
         results.push(result);
         if (!json && result.operation === 'info') process.stdout.write(`${clean(renderInfo(result))}\n`);
+        if (result.operation === 'check') checkFailed ||= !result.passed;
+        if (!json && result.operation === 'check') process.stdout.write(clean((await import('./render-check.js')).renderCheck(result)));
       }
     } finally {
       progress?.stop();
       await godwit.close();
     }
-    if (json) {
+    if (config.outputType === 'sarif') {
+      process.stdout.write(`${clean(JSON.stringify((await import('./render-check.js')).sarifLog(results), null, 2))}\n`);
+    } else if (json) {
       const document = results.length === 1 ? results[0] : { individualResults: results };
       process.stdout.write(`${clean(JSON.stringify(document, null, 2))}\n`);
     }
@@ -124,5 +137,6 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     process.stderr.write(`${stoppedMessage(signal, failure)}\n`);
     return signalExitCode(signal);
   }
-  return failure === undefined ? 0 : 1;
+  if (failure !== undefined) return 1;
+  return checkFailed ? CHECK_FAILED_EXIT_CODE : 0;
 }

@@ -8,7 +8,7 @@ import { ConfigError } from '../errors.js';
 import { CONFIG_KEYS, classifyKey, findKey, JDBC_PROPERTIES_PREFIX, PLACEHOLDERS_PREFIX, type ConfigKey } from './keys.js';
 
 /** Commands the engine runs. `help` and `version` are accepted too but become the flags of the result. */
-export const COMMANDS = ['migrate', 'info', 'validate', 'clean', 'baseline', 'repair', 'undo', 'init', 'new'] as const;
+export const COMMANDS = ['migrate', 'info', 'validate', 'clean', 'baseline', 'repair', 'undo', 'init', 'new', 'check'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const COMMAND_DESCRIPTIONS: Record<CommandName, string> = {
@@ -21,6 +21,7 @@ const COMMAND_DESCRIPTIONS: Record<CommandName, string> = {
   undo: 'Undo the latest versioned migration',
   init: 'Start a project here: a commented flyway.toml and an empty sql/ folder',
   new: 'Create the next migration file: new <description> [-repeatable | -undo] [-versionStyle=timestamp] [-type=ts|js]',
+  check: 'Lint migrations for zero-downtime dangers: check [-all | <file> …] [-offline] (docs/check.md)',
 };
 
 export interface ParsedArgs {
@@ -34,6 +35,8 @@ export interface ParsedArgs {
   version: boolean;
   /** What `new` creates: its description, and the kind and version style flags. */
   scaffold: { description: string | undefined; kind: 'versioned' | 'repeatable' | 'undo'; versionStyle: 'sequential' | 'timestamp'; type?: 'sql' | 'ts' | 'js' };
+  /** What `check` looks at: every migration, or the files named after it; offline: without connecting. */
+  check: { all: boolean; offline: boolean; files: string[] };
 }
 
 /** Options of `new` only: not configuration keys, so they never reach the registry. */
@@ -64,6 +67,7 @@ export function parseArgv(argv: string[]): ParsedArgs {
     help: false,
     version: false,
     scaffold: { description: undefined, kind: 'versioned', versionStyle: 'sequential' },
+    check: { all: false, offline: false, files: [] },
   };
   // Flyway drops empty arguments, which an unset shell variable ("$EXTRA_ARGS") produces.
   const args = argv.filter((arg) => arg.trim() !== '');
@@ -71,6 +75,10 @@ export function parseArgv(argv: string[]): ParsedArgs {
     const flag = FLAGS.get(arg);
     if (flag !== undefined) {
       if (flag !== 'ignored') result[flag] = true;
+    } else if (arg === '-all' || arg === '-offline') {
+      result.check[arg === '-all' ? 'all' : 'offline'] = true;
+    } else if (result.commands.at(-1) === 'check' && !arg.startsWith('-') && ![...COMMANDS, 'help', 'version'].includes(arg)) {
+      result.check.files.push(arg);
     } else if (SCAFFOLD_FLAGS.has(arg)) {
       result.scaffold.kind = SCAFFOLD_FLAGS.get(arg)!;
     } else if (arg.startsWith('-versionStyle=')) {
@@ -99,6 +107,9 @@ export function parseArgv(argv: string[]): ParsedArgs {
       });
     }
   });
+  if ((result.check.all || result.check.offline) && !result.commands.includes('check')) {
+    throw new ConfigError(`${result.check.all ? '-all' : '-offline'} is an option of check.`, { hint: 'Write it after check: godwit check -all -offline' });
+  }
   return result;
 }
 

@@ -60,13 +60,19 @@ export interface Config {
   /** A file (relative to workingDirectory) or `-` for stdout: the SQL is written there instead of run. */
   dryRunOutput: string | undefined;
   postgresqlTransactionalLock: boolean;
+  /** godwit: `error`, `warning` or `off`: the lowest check finding that makes migrate refuse to start. */
+  check: string;
+  /** godwit check: rule ids to apply (empty: all), rule ids to leave out, and the severity that fails. */
+  checkRules: string[];
+  checkDisable: string[];
+  checkFailOn: string;
 
   workingDirectory: string;
   /** The files named by FLYWAY_CONFIG_FILES then -configFiles, as given; LoadedConfig.files lists what was read. */
   configFiles: string[];
   configFileEncoding: string;
   environment: string;
-  outputType: 'text' | 'json';
+  outputType: 'text' | 'json' | 'sarif';
 }
 
 /** Where a configuration value came from, for `-X` and for error messages that name a setting. */

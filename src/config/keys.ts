@@ -97,6 +97,10 @@ const REGISTRY = [
   key({ name: 'skipDefaultCallbacks', field: 'skipDefaultCallbacks', type: 'boolean', defaultValue: 'false', group: 'Behaviour', description: 'Ignore the callback scripts in the locations; run only those named by -callbacks' }),
   key({ name: 'dryRunOutput', field: 'dryRunOutput', type: 'string', defaultValue: undefined, group: 'Behaviour', description: 'Write the SQL that migrate, undo or clean would run to this file (- for stdout) instead of running it' }),
   key({ name: 'cleanDisabled', field: 'cleanDisabled', type: 'boolean', defaultValue: 'true', group: 'Behaviour', description: 'Refuse to run clean' }),
+  key({ name: 'check', field: 'check', type: 'string', defaultValue: 'off', group: 'Behaviour', description: 'godwit: migrate first runs godwit check on the pending migrations and refuses to start on findings at this level: error, warning or off' }),
+  key({ name: 'godwit.check.rules', field: 'checkRules', type: 'list', defaultValue: '', group: 'Behaviour', description: 'godwit check: the only rules to apply (default: all)' }),
+  key({ name: 'godwit.check.disable', field: 'checkDisable', type: 'list', defaultValue: '', group: 'Behaviour', description: 'godwit check: rules to leave out' }),
+  key({ name: 'godwit.check.failOn', field: 'checkFailOn', type: 'string', defaultValue: 'error', group: 'Behaviour', description: 'godwit check: lowest severity that fails the check (error or warning)' }),
   key({ name: 'postgresql.transactional.lock', field: 'postgresqlTransactionalLock', type: 'boolean', defaultValue: 'true', group: 'Behaviour', description: 'PostgreSQL: take a transaction-scoped advisory lock' }),
 
   // `.` resolves against the current directory, so the default is the directory godwit was started in.

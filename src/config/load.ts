@@ -163,10 +163,10 @@ function assemble(values: Record<string, ConfigValue>, _everyFieldHasAKey: [Unco
   return { ...values, placeholders: {}, jdbcProperties: {} } as unknown as Config;
 }
 
-/** Flyway's own check and message: only `json` (any case) or nothing is accepted. */
-function checkOutputType(value: string): 'text' | 'json' {
+/** Flyway's own check and message: only `json` (any case) or nothing is accepted; godwit adds `sarif` for check. */
+function checkOutputType(value: string): 'text' | 'json' | 'sarif' {
   const lower = value.toLowerCase();
-  if (lower === 'json') return 'json';
+  if (lower === 'json' || lower === 'sarif') return lower;
   if (lower === '') return 'text';
   throw new ConfigError(`'${lower}' is an invalid value for the -outputType option. Use 'json'.`, {
     hint: 'Leave -outputType out for text output.',

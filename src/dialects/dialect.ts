@@ -75,6 +75,12 @@ export interface Dialect {
   /** Closes the connection; safe to call when connect() failed or close() already ran. */
   close(): Promise<void>;
   serverVersion(): Promise<string>;
+  /**
+   * The database's own estimate of a table's size, for `godwit check` to say how long a rewrite would lock
+   * it; called once per table a finding names. `schema` undefined means "as an unqualified name resolves".
+   * Returns null when there is no such table. `rows` is null while the database has no estimate yet.
+   */
+  tableSize(schema: string | undefined, table: string): Promise<{ bytes: number; rows: number | null } | null>;
   session(): Promise<SessionInfo>;
 
   /**

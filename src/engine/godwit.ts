@@ -24,6 +24,8 @@ import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
 import type { BaselineResult, CleanResult, InfoResult, InitResult, MigrateResult, NewMigrationResult, OperationResult, RepairResult, UndoResult, ValidateResult } from './results.js';
 import type { NewMigrationOptions } from './commands/scaffold.js';
+import type { CheckOptions } from '../check/run.js';
+import type { CheckResult } from '../check/types.js';
 import { initProject, newMigration } from './commands/scaffold.js';
 
 /** A command with its before/after callbacks around it (migrate and undo fire theirs from inside). */
@@ -112,6 +114,16 @@ export class Godwit {
   /** Reverts the latest applied versioned migration (or down to -target) with its U file. */
   undo(): Promise<UndoResult> {
     return this.run(undo);
+  }
+
+  /**
+   * Lints migrations for what would lock or break a running system (docs/check.md): the pending ones, or
+   * `all`, or the files named. Connects for the pending set and table sizes unless `offline` (or no url).
+   */
+  async check(options: CheckOptions & { offline: boolean }): Promise<CheckResult> {
+    const { runCheck } = await import('../check/run.js');
+    if (options.offline || !this.config.url) return runCheck(this.config, options, undefined, this.logger);
+    return this.run((ctx) => runCheck(this.config, options, ctx, ctx.log));
   }
 
   /**

@@ -69,7 +69,7 @@ export async function resolveMigrations(config: ResolverConfig, opts: ResolveOpt
 }
 
 /** Reads a script for execution: decoded like its checksum was (its own encoding, if set), without the BOM. */
-export async function loadScriptText(m: ResolvedMigration, encoding: string): Promise<string> {
+export async function loadScriptText(m: Pick<ResolvedMigration, 'physicalPath' | 'scriptConfig'>, encoding: string): Promise<string> {
   return stripBom(await readScript(m.physicalPath, m.scriptConfig?.encoding ?? encoding));
 }
 

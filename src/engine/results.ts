@@ -1,3 +1,5 @@
+import type { CheckResult } from '../check/types.js';
+
 /**
  * What each command returns: plain data, the same objects `-outputType=json` prints. Field names are
  * Flyway's, so that tools that read Flyway's JSON read godwit's.
@@ -129,4 +131,4 @@ export interface UndoResult extends OperationResult {
   migrationsUndone: number;
 }
 
-export type CommandResult = InfoResult | MigrateResult | ValidateResult | BaselineResult | RepairResult | CleanResult | UndoResult | InitResult | NewMigrationResult;
+export type CommandResult = CheckResult | InfoResult | MigrateResult | ValidateResult | BaselineResult | RepairResult | CleanResult | UndoResult | InitResult | NewMigrationResult;

@@ -13,7 +13,7 @@ describe('parseArgv', () => {
   });
 
   it('accepts every engine command, undo included', () => {
-    expect(parseArgv([...COMMANDS.filter((c) => c !== 'new')]).commands).toEqual(['migrate', 'info', 'validate', 'clean', 'baseline', 'repair', 'undo', 'init']);
+    expect(parseArgv([...COMMANDS.filter((c) => c !== 'new')]).commands).toEqual(['migrate', 'info', 'validate', 'clean', 'baseline', 'repair', 'undo', 'init', 'check']);
   });
 
   it('takes the word after new as its description, with the scaffold flags anywhere', () => {

@@ -102,6 +102,17 @@ export class MysqlDialect implements Dialect {
     return /\d+\.\d+\.\d+/.exec(this.version)?.[0] ?? this.version;
   }
 
+  /** InnoDB's statistics: approximate, refreshed by ANALYZE TABLE and as the table changes. */
+  async tableSize(schema: string | undefined, table: string): Promise<{ bytes: number; rows: number | null } | null> {
+    const rows = await this.select(
+      'SELECT data_length + index_length AS bytes, table_rows AS estimated FROM information_schema.tables WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?',
+      [schema ?? null, table],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return { bytes: Number(row.bytes ?? 0), rows: row.estimated === null || row.estimated === undefined ? null : Number(row.estimated) };
+  }
+
   async session(): Promise<SessionInfo> {
     const rows = await this.select(`SELECT ${SESSION_USER_SQL} AS user, DATABASE() AS db`, []);
     const database = rows[0]?.db == null ? null : String(rows[0].db);

@@ -11,6 +11,13 @@ import { addPrimaryKeySql, createIndexSql, createTableSql, deleteRowsSql, insert
 import { inlineParameters, terminated } from './render.js';
 import { splitPostgresScript } from './splitter.js';
 
+/** The first table of that name on the search path (or in the schema given), as the planner sizes it. */
+const TABLE_SIZE_SQL = `SELECT pg_table_size(c.oid) AS bytes, c.reltuples
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relname = $2 AND c.relkind IN ('r', 'p', 'm')
+    AND (n.nspname = $1::text OR ($1::text IS NULL AND n.nspname = ANY (current_schemas(false))))
+  ORDER BY array_position(current_schemas(false), n.nspname::text) LIMIT 1`;
+
 /** "Flyway" in ASCII: the base Flyway adds the table's hash to, so both tools contend for one key. */
 const FLYWAY_LOCK_BASE = 0x466c79776179n;
 const LOCK_RETRY_INTERVAL_MS = 1000;
@@ -77,6 +84,15 @@ export class PostgresDialect implements Dialect {
   async serverVersion(): Promise<string> {
     const result = await this.db.query('SHOW server_version');
     return String(result.rows[0]?.server_version ?? '');
+  }
+
+  /** reltuples is -1 until the table is first vacuumed or analyzed: no estimate yet. */
+  async tableSize(schema: string | undefined, table: string): Promise<{ bytes: number; rows: number | null } | null> {
+    const result = await this.db.query(TABLE_SIZE_SQL, [schema ?? null, table]);
+    const row = result.rows[0];
+    if (!row) return null;
+    const rows = Number(row.reltuples);
+    return { bytes: Number(row.bytes), rows: rows < 0 ? null : rows };
   }
 
   async session(): Promise<SessionInfo> {

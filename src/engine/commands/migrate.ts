@@ -278,6 +278,8 @@ async function applyGroup(ctx: EngineContext, resolved: ResolvedMigration[], tar
 export async function migrate(ctx: EngineContext): Promise<MigrateResult> {
   const { config, log } = ctx;
   const started = performance.now();
+  // -check=error|warning: refuse dangerous pending migrations before anything runs (docs/check.md).
+  if (config.check.toLowerCase() !== 'off') await (await import('../../check/guard.js')).refuseDangerous(ctx);
   const resolved = await resolveAll(ctx);
   if (config.validateOnMigrate) {
     const snapshot = await readSnapshot(ctx, resolved);
