@@ -15,6 +15,7 @@ import { placeholdersFor } from '../engine/context.js';
 import { pendingMigrations } from '../engine/info.js';
 import type { Logger } from '../engine/logger.js';
 import { builtInPlaceholders, replacePlaceholders } from '../engine/placeholders.js';
+import { isCodeMigration } from '../engine/code-migration.js';
 import { loadScriptText, resolveMigrations } from '../engine/resolver.js';
 import { parseHeader } from '../engine/script-config.js';
 import type { ScriptConfig } from '../engine/script-config.js';
@@ -86,18 +87,24 @@ async function chooseSources(config: Config, options: CheckOptions, ctx: EngineC
           if (options.files.length === 0) log.warn(m);
         },
       });
+  const sqlOnly = (m: ResolvedMigration): boolean => {
+    if (!isCodeMigration(m)) return true;
+    log.info(`Not checking ${m.script}: a code migration; godwit check reads SQL only.`);
+    return false;
+  };
   if (options.files.length > 0) {
-    return options.files.map((given) => {
+    const named = options.files.map((given) => {
       const physicalPath = path.resolve(given);
       if (!existsSync(physicalPath)) {
         throw new ConfigError(`godwit check: no file ${given}.`, { location: given, hint: 'Name migration files that exist, relative to the current directory.' });
       }
       const known = resolved.find((m) => m.physicalPath === physicalPath);
-      return { file: known?.script ?? given, physicalPath, scriptConfig: known?.scriptConfig };
+      return { known, source: { file: known?.script ?? given, physicalPath, scriptConfig: known?.scriptConfig } };
     });
+    return named.filter(({ known }) => known === undefined || sqlOnly(known)).map(({ source }) => source);
   }
   const asSource = (m: ResolvedMigration): Source => ({ file: m.script, physicalPath: m.physicalPath, scriptConfig: m.scriptConfig });
-  if (options.all) return resolved.filter((m) => m.kind !== 'undo').map(asSource);
+  if (options.all) return resolved.filter((m) => m.kind !== 'undo' && sqlOnly(m)).map(asSource);
   if (!ctx) {
     throw new ConfigError('godwit check needs a database connection to know which migrations are pending.', {
       location: 'url',
@@ -108,6 +115,7 @@ async function chooseSources(config: Config, options: CheckOptions, ctx: EngineC
   return pendingMigrations(snapshot.infos)
     .map((info) => info.resolved)
     .filter((m): m is ResolvedMigration => m !== undefined && m !== null && m.scriptConfig?.shouldExecute?.value !== false)
+    .filter(sqlOnly)
     .map(asSource);
 }
 

@@ -138,6 +138,17 @@ describe.skipIf(!server)('godwit check on PostgreSQL', () => {
     expect(named.stdout).toContain('(offline: tables not created by these migrations are taken as existing)');
     expect(named.stdout).toMatch(/V2__Pending\.sql:6 dml-without-where/);
   });
+
+  it('leaves code migrations out: it reads SQL only', async () => {
+    const mixed = writeLocation(root, 'mixed', {
+      'V1__Table.sql': 'CREATE TABLE t (id INT);\n',
+      'V2__Fill.mjs': "export default async (ctx) => { await ctx.query('INSERT INTO t VALUES (1)'); };\n",
+    });
+    const all = await runCli([mixed, '-offline', '-lockTimeout=5', '-outputType=json', 'check', '-all'], { timeoutMs: 30_000 });
+    expectExit(all, 0);
+    expect(JSON.parse(all.stdout)).toMatchObject({ filesChecked: ['V1__Table.sql'], findings: [] });
+    expect(all.stderr).toContain('Not checking V2__Fill.mjs: a code migration');
+  });
 });
 
 const mysqlServers = await requireMysqlServers();
