@@ -43,6 +43,8 @@ export interface Target {
   args: string[];
   /** Whom godwit records as installed_by: the session user. */
   user: string;
+  /** The database's own name (current_database()), as JSON output reports it. */
+  database: string;
   /** Reads and sets up the database, outside godwit. */
   client: TargetClient;
   /** Runs the CLI on this database (`args` first). */
@@ -109,6 +111,7 @@ function pgliteTarget(prefix: string): Target {
     url,
     args: [`-url=${url}`],
     user: 'postgres',
+    database: 'postgres',
     client: {
       query: <R>(sql: string, params?: unknown[]) =>
         exclusive(async (): Promise<TargetResult<R>> => {
@@ -157,6 +160,7 @@ export const DRIVERS: Driver[] = [
               url: db.jdbcUrl,
               args: db.args,
               user: db.user,
+              database: db.name,
               client: db.client,
               cli: (args, options = {}) => runCli([...db.args, ...args], { timeoutMs: 30_000, ...options }),
               drop: db.drop,
