@@ -16,6 +16,8 @@ export interface CliOptions {
   cwd?: string;
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
+  /** Options for node itself, before the script. */
+  nodeArgs?: string[];
 }
 
 /** FLYWAY_* variables of the developer's shell must not leak into tests. */
@@ -33,7 +35,7 @@ function cleanEnvironment(extra: Record<string, string | undefined>): NodeJS.Pro
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], {
       cwd: options.cwd ?? REPO_ROOT,
       env: cleanEnvironment(options.env ?? {}),
       stdio: ['ignore', 'pipe', 'pipe'],

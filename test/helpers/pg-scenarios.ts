@@ -1,15 +1,15 @@
 /**
  * For PostgreSQL suites whose scenarios each work in a schema of their own on one database of the file
- * (so that they can run concurrently): migration folders in a temporary directory, the CLI pointed at
- * one schema, and the checks every scenario makes.
+ * and driver (so that they can run concurrently): migration folders in a temporary directory, the CLI
+ * pointed at one schema, and the checks every scenario makes.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { runCli, type CliResult } from './cli.js';
-import { createTestDatabase, type PostgresServer, type TestDatabase } from './postgres.js';
+import type { CliResult } from './cli.js';
+import type { Driver, Target } from './drivers.js';
 
 /** flyway-compat.md §2: signed CRC-32 of the UTF-8 text without a leading BOM and without any CR or LF. */
 export function flywayChecksum(text: string): number {
@@ -26,8 +26,8 @@ export function expectNoStackTrace(result: CliResult): void {
 }
 
 export interface Scenarios {
-  /** The file's database; set once beforeAll has run. */
-  readonly db: TestDatabase;
+  /** The file's database on this driver; set once beforeAll has run. */
+  readonly db: Target;
   /** Writes files (paths relative to the folder) into the folder `name`; returns the folder. */
   writeSet(name: string, files: Record<string, string | Buffer>): string;
   /** Runs the CLI on `dir` as the only location, managing `schema`. */
@@ -35,13 +35,12 @@ export interface Scenarios {
 }
 
 /** Registers the database and folder of a suite (call it inside the describe). */
-export function useScenarios(server: PostgresServer | null, prefix: string, setup?: (db: TestDatabase) => Promise<void>): Scenarios {
-  let db: TestDatabase | undefined;
+export function useScenarios(driver: Driver, prefix: string, setup?: (db: Target) => Promise<void>): Scenarios {
+  let db: Target | undefined;
   let root: string | undefined;
 
   beforeAll(async () => {
-    if (server === null) return;
-    db = await createTestDatabase(server, prefix);
+    db = await driver.target(prefix);
     root = mkdtempSync(join(tmpdir(), `godwit-${prefix}-`));
     await setup?.(db);
   });
@@ -51,7 +50,7 @@ export function useScenarios(server: PostgresServer | null, prefix: string, setu
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  const database = (): TestDatabase => {
+  const database = (): Target => {
     if (db === undefined) throw new Error('the database is set up in beforeAll');
     return db;
   };
@@ -68,7 +67,7 @@ export function useScenarios(server: PostgresServer | null, prefix: string, setu
       return dir;
     },
     godwit(dir, schema, args) {
-      return runCli([...database().args, `-locations=filesystem:${dir}`, `-schemas=${schema}`, ...args], { timeoutMs: 30_000 });
+      return database().cli([`-locations=filesystem:${dir}`, `-schemas=${schema}`, ...args]);
     },
   };
 }

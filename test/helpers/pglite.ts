@@ -29,13 +29,6 @@ export function flywayChecksum(text: string): number {
   return crc32(Buffer.from(text.replace(/^\uFEFF/, '').replace(/[\r\n]/g, ''), 'utf8')) | 0;
 }
 
-/** The 1-based line of the first occurrence of `needle` in `text`. */
-export function lineOf(text: string, needle: string): number {
-  const at = text.indexOf(needle);
-  if (at === -1) throw new Error(`script does not contain ${needle}`);
-  return text.slice(0, at).split('\n').length;
-}
-
 /** Writes (or overwrites) migration files into `dir`; returns `dir`. */
 export function writeFiles(dir: string, files: Record<string, string>): string {
   for (const [name, content] of Object.entries(files)) {
@@ -69,13 +62,6 @@ export function history(db: PGlite, schema = 'public'): Promise<HistoryRow[]> {
      FROM "${schema}"."flyway_schema_history" ORDER BY installed_rank`,
   );
 }
-
-export async function relationExists(db: PGlite, qualified: string): Promise<boolean> {
-  const [row] = await rows<{ found: boolean }>(db, 'SELECT to_regclass($1) IS NOT NULL AS found', [qualified]);
-  return row!.found;
-}
-
-
 
 /** `[version or description, state]` per info row: compact enough to compare whole tables. */
 export function infoStates(stdout: string): Array<[string, string]> {

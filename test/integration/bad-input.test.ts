@@ -2,13 +2,16 @@
  * Mistakes users make, as the CLI reports them (STYLE.md "Errors", flyway-compat.md §1, §7, §11): exit
  * status 1, one `ERROR:` line on stderr (plus a `Hint:`), no stack trace unless -X, nothing applied, and
  * no secret in any output.
+ *
+ * The database part runs on both drivers (test/helpers/drivers.ts), the PostgreSQL server and PGlite.
+ * Server-only: a non-existent user, since PGlite has no roles to log in as and no authentication.
  */
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
-import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/postgres.js';
+import { DRIVERS, SUITE_OPTIONS, type Target } from '../helpers/drivers.js';
 
 const STACK_LINE = /^\s+at /m;
 const PASSWORD = 'S3cretPassw0rd';
@@ -33,8 +36,6 @@ function expectUserError(result: CliResult): string {
   expect(result.stdout).not.toMatch(/^ERROR:/m);
   return lines[0]!;
 }
-
-const server = await requirePostgres();
 
 describe('bad input without a database', () => {
   it('missing -url: names the url setting', async () => {
@@ -136,8 +137,8 @@ describe('bad input without a database', () => {
   });
 });
 
-describe.skipIf(server === null)('bad input against PostgreSQL', () => {
-  let db: TestDatabase;
+describe.each(DRIVERS)('bad input on $name', SUITE_OPTIONS, (driver) => {
+  let db: Target;
   let root: string;
 
   function location(name: string, files: Record<string, string>): string {
@@ -161,13 +162,13 @@ describe.skipIf(server === null)('bad input against PostgreSQL', () => {
   }
 
   function godwit(args: string[]): Promise<CliResult> {
-    return runCli([...db.args, ...args], { timeoutMs: 30_000 });
+    return db.cli(args);
   }
 
   let good: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase(server!, 'bad_input');
+    db = await driver.target('bad_input');
     root = mkdtempSync(join(tmpdir(), 'godwit-bad-input-'));
     good = location('good', { 'V1__Create_one.sql': 'CREATE TABLE one (id INT);\n' });
   });
@@ -284,8 +285,8 @@ describe.skipIf(server === null)('bad input against PostgreSQL', () => {
     await expectNothingApplied();
   });
 
-  it('non-existent user: a clear authentication / role error naming the user', async () => {
-    const result = await runCli([`-url=${db.jdbcUrl}`, '-user=nobody_here', `-locations=filesystem:${good}`, 'migrate'], { timeoutMs: 15_000 });
+  it.runIf(driver.name === 'postgresql')('non-existent user: a clear authentication / role error naming the user', async () => {
+    const result = await runCli([`-url=${db.url}`, '-user=nobody_here', `-locations=filesystem:${good}`, 'migrate'], { timeoutMs: 15_000 });
     const error = expectUserError(result);
     expect(error).toContain('nobody_here');
     expect(error).toMatch(/authentication|role/i);

@@ -1,22 +1,24 @@
 /**
- * SQL callbacks against a real PostgreSQL, through the built CLI: scripts named after Flyway's events in
+ * SQL callbacks on PostgreSQL, through the built CLI: scripts named after Flyway's events in
  * the locations (or named by -callbacks), run in description order with placeholders. Every callback
  * writes its event to cb_audit.log, a table outside the migrated schemas, so the order and the
  * transactions they ran in can be read back.
+ *
+ * The suite runs on both drivers (test/helpers/drivers.ts), the PostgreSQL server and PGlite: every case
+ * is the database's behaviour, none is server-only.
  */
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { CliResult } from '../helpers/cli.js';
 import { expectExit, useScenarios } from '../helpers/pg-scenarios.js';
-import { requirePostgres } from '../helpers/postgres.js';
-
-const server = await requirePostgres();
+import { DRIVERS, scenarioIt, SUITE_OPTIONS } from '../helpers/drivers.js';
 
 /** A callback script that records `what` for the scenario named by the `scenario` placeholder. */
 const record = (what: string) => `INSERT INTO cb_audit.log (scenario, event) VALUES ('\${scenario}', '${what}');\n`;
 
-describe.skipIf(server === null).concurrent('SQL callbacks against PostgreSQL', () => {
-  const scenarios = useScenarios(server, 'callbacks', async (db) => {
+describe.each(DRIVERS)('SQL callbacks on $name', SUITE_OPTIONS, (driver) => {
+  const it = scenarioIt(driver);
+  const scenarios = useScenarios(driver, 'callbacks', async (db) => {
     await db.client.query('CREATE SCHEMA cb_audit; CREATE TABLE cb_audit.log (id SERIAL PRIMARY KEY, scenario TEXT, event TEXT)');
   });
   const { writeSet } = scenarios;

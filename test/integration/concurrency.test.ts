@@ -4,6 +4,10 @@
  * found the work done say the schema is up to date. Exactly-once is checked twice: in the history table,
  * and by each migration inserting its version into a table with a primary key, so a second application
  * would itself fail.
+ *
+ * Server-only (the other PostgreSQL suites also run on PGlite, test/helpers/drivers.ts): PGlite serves
+ * one process at a time, so the race cannot happen there; godwit's writer lock refuses the second process
+ * (pglite-writer.test.ts).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -3,6 +3,9 @@
  * each wait capped at the interval, every retry logged with its reason; failures that retrying cannot
  * fix (authentication, unknown database) fail at once. The late database is real: a TCP proxy to the
  * test PostgreSQL that starts listening on its port only after godwit has begun trying.
+ *
+ * Server-only (the other PostgreSQL suites also run on PGlite, test/helpers/drivers.ts): PGlite is opened
+ * in-process, with no port, no authentication and nothing to retry.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';

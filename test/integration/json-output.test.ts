@@ -10,9 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
-import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/postgres.js';
-
-const server = await requirePostgres();
+import { DRIVERS, SUITE_OPTIONS, type Target } from '../helpers/drivers.js';
 
 /** A field's type: a JSON type name, `a|b` for either, an array of one shape, or an object's fields. */
 type Shape = string | [Shape] | { [field: string]: Shape };
@@ -119,12 +117,12 @@ describe('the shape checker', () => {
   });
 });
 
-describe.skipIf(server === null)('-outputType=json against PostgreSQL', () => {
-  let db: TestDatabase;
+describe.each(DRIVERS)('-outputType=json on $name', SUITE_OPTIONS, (driver) => {
+  let db: Target;
   let root: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase(server!, 'json_output');
+    db = await driver.target('json_output');
     root = mkdtempSync(join(tmpdir(), 'godwit-json-'));
   });
 
@@ -141,7 +139,7 @@ describe.skipIf(server === null)('-outputType=json against PostgreSQL', () => {
   }
 
   const json = (schema: string, dir: string, args: string[]) =>
-    runCli([...db.args, `-schemas=${schema}`, `-locations=filesystem:${dir}`, '-outputType=json', ...args]);
+    db.cli([`-schemas=${schema}`, `-locations=filesystem:${dir}`, '-outputType=json', ...args]);
 
   it('migrate, info, validate, repair, clean: one document each, logs on stderr', async () => {
     const dir = folder('cycle', {
@@ -153,7 +151,7 @@ describe.skipIf(server === null)('-outputType=json against PostgreSQL', () => {
     const migrate = await json('cycle', dir, ['migrate']);
     expect(migrate.code, migrate.stderr).toBe(0);
     const m = document(migrate, SHAPES.migrate);
-    expect(m).toMatchObject({ operation: 'migrate', success: true, migrationsExecuted: 3, initialSchemaVersion: null, targetSchemaVersion: '1.1', schemaName: 'cycle', databaseType: 'PostgreSQL', database: db.name });
+    expect(m).toMatchObject({ operation: 'migrate', success: true, migrationsExecuted: 3, initialSchemaVersion: null, targetSchemaVersion: '1.1', schemaName: 'cycle', databaseType: 'PostgreSQL', database: db.database });
     expect((m.migrations as Array<{ category: string; version: string }>).map((x) => `${x.category} ${x.version}`)).toEqual(['Versioned 1', 'Versioned 1.1', 'Repeatable ']);
     expect(migrate.stderr).toContain('Successfully applied 3 migrations');
 

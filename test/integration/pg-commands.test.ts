@@ -3,16 +3,17 @@
  * against flyway-compat.md §3, §5, §6 and §11. The whole file shares one database; each describe block
  * works in schemas of its own (`-schemas=<name>`), so blocks don't see each other. Within a block the
  * tests run in order and build on each other's state, as a user's sessions would.
+ *
+ * The suite runs on both drivers (test/helpers/drivers.ts), the PostgreSQL server and PGlite: every case
+ * is the database's behaviour, none is server-only.
  */
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../helpers/cli.js';
-import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/postgres.js';
-
-const server = await requirePostgres();
+import type { CliResult } from '../helpers/cli.js';
+import { DRIVERS, SUITE_OPTIONS, type Target } from '../helpers/drivers.js';
 
 /** flyway-compat.md §2: signed CRC-32 of the UTF-8 text without a leading BOM and without any CR or LF. */
 function flywayChecksum(content: string): number {
@@ -133,12 +134,12 @@ function wallClock(iso: string, timeZone: string): string {
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
 }
 
-describe.skipIf(server === null)('godwit commands against PostgreSQL', () => {
-  let db: TestDatabase;
+describe.each(DRIVERS)('godwit commands on $name', SUITE_OPTIONS, (driver) => {
+  let db: Target;
   const dirs: string[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase(server!, 'pg_commands');
+    db = await driver.target('pg_commands');
   });
 
   afterAll(async () => {
@@ -154,7 +155,7 @@ describe.skipIf(server === null)('godwit commands against PostgreSQL', () => {
   }
 
   function godwit(schema: string, dir: string, args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
-    return runCli([...db.args, `-schemas=${schema}`, `-locations=filesystem:${dir}`, ...args], { env });
+    return db.cli([`-schemas=${schema}`, `-locations=filesystem:${dir}`, ...args], { env });
   }
 
   async function history(schema: string): Promise<HistoryRow[]> {
@@ -298,7 +299,7 @@ describe.skipIf(server === null)('godwit commands against PostgreSQL', () => {
       expect(doc.allSchemasEmpty).toBe(false);
       expect(typeof doc.flywayVersion).toBe('string');
       expect(doc.flywayVersion).not.toBe('');
-      expect(doc.database).toBe(db.name);
+      expect(doc.database).toBe(db.database);
       expect(Array.isArray(doc.warnings)).toBe(true);
       expect(doc.migrations).toHaveLength(9);
 

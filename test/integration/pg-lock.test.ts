@@ -2,6 +2,10 @@
  * Locking on a real PostgreSQL (flyway-compat.md §4): godwit must contend for the very advisory lock
  * Flyway takes, so that a Flyway and a godwit run, or several godwit runs, never migrate one schema at
  * the same time; and its own lock must not make non-transactional statements hang.
+ *
+ * Server-only (the other PostgreSQL suites also run on PGlite, test/helpers/drivers.ts): every case needs
+ * a second session, to hold the advisory lock, to wait for it or to look at pg_locks while godwit runs,
+ * and PGlite serves one process with one session (godwit's writer lock turns a second one away).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -6,8 +6,12 @@
  * on PGlite it is the same PostgreSQL that decides.
  *
  * PGlite starts are the cost here (initdb takes seconds; loading the cached initdb about one), so the
- * whole file shares one GODWIT_CACHE_DIR, empty at first: the cache tests come first and fill it. The
- * scenarios of the engine block share one data directory and keep apart by schema (`-schemas=t_<name>`).
+ * whole file shares one GODWIT_CACHE_DIR, empty at first: the cache tests come first and fill it.
+ *
+ * What the engine does on PGlite (failures rolled back, placeholders, non-transactional statements,
+ * validate, repair, baseline, …) is proven by the PostgreSQL suites, which run on both drivers
+ * (test/helpers/drivers.ts); this file keeps what only PGlite has: the initdb cache, pglite:PATH
+ * directories, and the shop fixture compared with a server.
  */
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,15 +27,13 @@ import {
   history,
   infoStates,
   inspect,
-  lineOf,
   migratingLines,
-  relationExists,
   rows,
   tempDirectory,
   writeFiles,
 } from '../helpers/pglite.js';
 import { createTestDatabase, findPostgres, type TestDatabase } from '../helpers/postgres.js';
-import { FAILS_ON_THIRD_STATEMENT, type HistoryRow } from '../helpers/output.js';
+import type { HistoryRow } from '../helpers/output.js';
 
 const SHOP = join(REPO_ROOT, 'fixtures/shop/sql');
 const SHOP_LOCATION = `-locations=filesystem:${SHOP}`;
@@ -300,183 +302,6 @@ describe('the example shop migrated into pglite:PATH', () => {
       ),
     );
     expect(left.map((r) => r.object)).toEqual(['schema public']);
-  });
-});
-
-describe('the engine on one pglite:PATH data directory', () => {
-  const dataDir = join(root, 'engine/db');
-  const sets = join(root, 'sets');
-  const on = (schema: string, set: string) => [`-url=pglite:${dataDir}`, `-schemas=${schema}`, `-locations=filesystem:${join(sets, set)}`];
-
-  describe('a failing migration', () => {
-    const V2_BROKEN = FAILS_ON_THIRD_STATEMENT;
-    let failed: CliResult;
-
-    beforeAll(async () => {
-      writeFiles(join(sets, 'fail'), { 'V1__A.sql': 'CREATE TABLE a (id INT);\n', 'V2__Breaks.sql': V2_BROKEN, 'V3__After.sql': 'CREATE TABLE v3_made (id INT);\n' });
-      failed = await godwit([...on('t_fail', 'fail'), 'migrate']);
-    }, 60_000);
-
-    it('exits 1 naming the file, the line, the SQLSTATE and the statement, without a stack trace', () => {
-      expectUserError(failed);
-      expect(failed.stdout).toContain('Migrating schema "t_fail" to version "2 - Breaks"');
-      expect(failed.stdout).not.toContain('to version "3 - After"');
-      expect(failed.stderr).toContain('V2__Breaks.sql');
-      expect(failed.stderr).toMatch(new RegExp(`Line\\s*:\\s*${lineOf(V2_BROKEN, 'INSERT INTO no_such_table')}\\b`));
-      expect(failed.stderr).toContain('42P01');
-      expect(failed.stderr).toContain('relation "no_such_table" does not exist');
-      expect(failed.stderr).toContain('INSERT INTO no_such_table (id)');
-      expect(failed.stderr).toContain('Migration of schema "t_fail" to version "2 - Breaks" failed! Changes successfully rolled back.');
-    });
-
-    it('rolls the failed migration back whole: no row, no table; V1 stays', async () => {
-      await inspect(dataDir, async (db) => {
-        expect(await relationExists(db, 't_fail.a')).toBe(true);
-        expect(await relationExists(db, 't_fail.v2_made')).toBe(false);
-        expect(await relationExists(db, 't_fail.v3_made')).toBe(false);
-        const applied = (await history(db, 't_fail')).filter((r) => r.type !== 'SCHEMA');
-        expect(applied.map((r) => [r.installed_rank, r.version, r.success])).toEqual([[1, '1', true]]);
-      });
-    });
-  });
-
-  describe('placeholders, a non-transactional statement, validate, repair and info', () => {
-    const V1 = [
-      'CREATE TABLE ${flyway:defaultSchema}.ph (k TEXT PRIMARY KEY, v TEXT);',
-      "INSERT INTO ph VALUES ('defaultSchema', '${flyway:defaultSchema}'), ('user', '${flyway:user}'),",
-      "  ('database', '${flyway:database}'), ('table', '${flyway:table}'), ('filename', '${flyway:filename}'),",
-      "  ('tenant', '${tenant}'), ('TENANT', '${TeNaNt}'), ('region', '${region}');",
-      '',
-    ].join('\n');
-    const V1_EDITED = `${V1}-- reviewed\n`;
-    const files = {
-      'V1__Placeholders.sql': V1,
-      'V2__Big.sql': 'CREATE TABLE big (id INT);\nINSERT INTO big SELECT generate_series(1, 1000);\n',
-      'V3__Index.sql': '-- must run outside a transaction\nCREATE INDEX CONCURRENTLY big_id_idx ON big (id);\n',
-    };
-    const args = () => [...on('t_misc', 'misc'), '-placeholders.Tenant=acme'];
-    const env = { FLYWAY_PLACEHOLDERS_REGION: 'eu' };
-    let migrated: CliResult;
-    let applied: HistoryRow[] = [];
-
-    beforeAll(async () => {
-      writeFiles(join(sets, 'misc'), files);
-      migrated = await godwit([...args(), 'migrate', 'info'], { env });
-    }, 60_000);
-
-    it('migrate info: applies all three, the CONCURRENTLY one outside a transaction, and lists them as Success', () => {
-      expectExit(migrated, 0);
-      expectNoStackTrace(migrated);
-      expect(migratingLines(migrated.stdout)).toEqual([
-        'Migrating schema "t_misc" to version "1 - Placeholders"',
-        'Migrating schema "t_misc" to version "2 - Big"',
-        'Migrating schema "t_misc" to version "3 - Index" [non-transactional]',
-      ]);
-      expect(infoStates(migrated.stdout)).toEqual([
-        ['<< Flyway Schema Creation >>', 'Success'],
-        ['1', 'Success'],
-        ['2', 'Success'],
-        ['3', 'Success'],
-      ]);
-    });
-
-    it('replaced the built-in, user and environment placeholders, and the index is valid', async () => {
-      applied = await inspect(dataDir, async (db) => {
-        const [session] = await rows<{ user: string; database: string }>(db, 'SELECT current_user AS "user", current_database() AS "database"');
-        const values = await rows<{ k: string; v: string }>(db, 'SELECT k, v FROM t_misc.ph');
-        expect(Object.fromEntries(values.map((r) => [r.k, r.v]))).toEqual({
-          defaultSchema: 't_misc',
-          user: session!.user,
-          database: session!.database,
-          table: 'flyway_schema_history',
-          filename: 'V1__Placeholders.sql',
-          tenant: 'acme',
-          TENANT: 'acme',
-          region: 'eu',
-        });
-        const index = await rows(db, "SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = 't_misc.big_id_idx'::regclass");
-        expect(index).toEqual([{ indisvalid: true }]);
-        return history(db, 't_misc');
-      });
-      // A versioned checksum is taken on the raw text, before replacement.
-      expect(applied.filter((r) => r.type === 'SQL').map((r) => [r.version, r.checksum, r.success])).toEqual([
-        ['1', flywayChecksum(V1), true],
-        ['2', flywayChecksum(files['V2__Big.sql']), true],
-        ['3', flywayChecksum(files['V3__Index.sql']), true],
-      ]);
-    });
-
-    it('validate detects the edited V1 and names both checksums', async () => {
-      writeFiles(join(sets, 'misc'), { 'V1__Placeholders.sql': V1_EDITED, 'V4__Later.sql': 'CREATE TABLE later (id INT);\n' });
-      const result = await godwit([...args(), 'validate'], { env });
-      expectUserError(result);
-      expect(result.stderr).toContain('Validate failed: Migrations have failed validation');
-      expect(result.stderr).toContain(
-        [
-          'Migration checksum mismatch for migration version 1',
-          `-> Applied to database : ${flywayChecksum(V1)}`,
-          `-> Resolved locally    : ${flywayChecksum(V1_EDITED)}`,
-          'Either revert the changes to the migration, or run repair to update the schema history.',
-        ].join('\n'),
-      );
-    });
-
-    it('repair realigns the checksum in place; info then shows the applied ones as Success and V4 as Pending', async () => {
-      expect(applied).toHaveLength(4);
-      const result = await godwit([...args(), 'repair', 'info'], { env });
-      expectExit(result, 0);
-      expect(result.stdout).toContain(`Repairing Schema History table for version 1 (Description: Placeholders, Type: SQL, Checksum: ${flywayChecksum(V1_EDITED)})`);
-      expect(result.stdout).toMatch(/^Successfully repaired schema history table "t_misc"\."flyway_schema_history" \(execution time \d\d:\d\d\.\d{3}s\)\.$/m);
-      expect(infoStates(result.stdout)).toEqual([
-        ['<< Flyway Schema Creation >>', 'Success'],
-        ['1', 'Success'],
-        ['2', 'Success'],
-        ['3', 'Success'],
-        ['4', 'Pending'],
-      ]);
-      const after = await inspect(dataDir, (db) => history(db, 't_misc'));
-      expect(after).toEqual(applied.map((row) => (row.version === '1' ? { ...row, checksum: flywayChecksum(V1_EDITED) } : row)));
-    });
-  });
-
-  describe('baseline', () => {
-    let result: CliResult;
-
-    beforeAll(async () => {
-      writeFiles(join(sets, 'baseline'), {
-        'V1__One.sql': 'CREATE TABLE one (id INT);\n',
-        'V2__Two.sql': 'CREATE TABLE two (id INT);\n',
-        'V3__Three.sql': 'CREATE TABLE three (id INT);\n',
-      });
-      result = await godwit([`-url=pglite:${dataDir}`, `-locations=filesystem:${join(sets, 'baseline')}`, '-baselineVersion=2', 'baseline', 'migrate', 'info']);
-    }, 60_000);
-
-    it('baseline -baselineVersion=2, then migrate applies only V3; info shows Below Baseline, Ignored (Baseline), Baseline, Success', () => {
-      expectExit(result, 0);
-      expect(result.stdout).toMatch(/^Successfully baselined schema with version: 2$/m);
-      expect(migratingLines(result.stdout)).toEqual(['Migrating schema "public" to version "3 - Three"']);
-      expect(infoStates(result.stdout)).toEqual([
-        ['1', 'Below Baseline'],
-        ['2', 'Ignored (Baseline)'],
-        ['2', 'Baseline'],
-        ['3', 'Success'],
-      ]);
-    });
-
-    it('writes Flyway\'s baseline row at rank 1 and creates only what V3 creates', async () => {
-      await inspect(dataDir, async (db) => {
-        const [session] = await rows<{ user: string }>(db, 'SELECT current_user AS "user"');
-        expect((await history(db)).map(({ execution_time: _time, ...rest }) => rest)).toEqual([
-          { installed_rank: 1, version: '2', description: '<< Flyway Baseline >>', type: 'BASELINE', script: '<< Flyway Baseline >>', checksum: null, installed_by: session!.user, success: true },
-          { installed_rank: 2, version: '3', description: 'Three', type: 'SQL', script: 'V3__Three.sql', checksum: flywayChecksum('CREATE TABLE three (id INT);\n'), installed_by: session!.user, success: true },
-        ]);
-        expect(await relationExists(db, 'public.one')).toBe(false);
-        expect(await relationExists(db, 'public.two')).toBe(false);
-        expect(await relationExists(db, 'public.three')).toBe(true);
-        // The other scenarios' schemas share the directory and are untouched.
-        expect(await relationExists(db, 't_fail.a')).toBe(true);
-      });
-    });
   });
 });
 

@@ -1,20 +1,22 @@
 /**
- * Script configuration against a real PostgreSQL, through the built CLI (flyway-compat.md §10): `.conf`
+ * Script configuration on PostgreSQL, through the built CLI (flyway-compat.md §10): `.conf`
  * files beside a script and `-- flyway:key=value` header lines, for executeInTransaction, encoding,
  * placeholderReplacement and shouldExecute. Each scenario works in a schema of its own.
+ *
+ * The suite runs on both drivers (test/helpers/drivers.ts), the PostgreSQL server and PGlite: every case
+ * is the database's behaviour, none is server-only.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { expectExit, flywayChecksum, useScenarios } from '../helpers/pg-scenarios.js';
 import type { HistoryRow as FullHistoryRow } from '../helpers/output.js';
-import { requirePostgres } from '../helpers/postgres.js';
-
-const server = await requirePostgres();
+import { DRIVERS, scenarioIt, SUITE_OPTIONS } from '../helpers/drivers.js';
 
 /** The columns these scenarios read. */
 type HistoryRow = Pick<FullHistoryRow, 'version' | 'script' | 'checksum' | 'success'>;
 
-describe.skipIf(server === null).concurrent('script configuration against PostgreSQL', () => {
-  const scenarios = useScenarios(server, 'script_config');
+describe.each(DRIVERS)('script configuration on $name', SUITE_OPTIONS, (driver) => {
+  const it = scenarioIt(driver);
+  const scenarios = useScenarios(driver, 'script_config');
   const { writeSet, godwit } = scenarios;
 
   async function rows(schema: string): Promise<HistoryRow[]> {

@@ -4,6 +4,10 @@
  * 143/130; a second signal exits at once; and a SIGKILLed run (nothing godwit can do) must leave a
  * database that the next run completes. Everything is checked on the database itself: the table the
  * interrupted migration created, its history row, the server's sessions and the lock.
+ *
+ * Server-only (the other PostgreSQL suites also run on PGlite, test/helpers/drivers.ts): the cases cancel
+ * a statement on the server and look at its sessions and locks from a second one; PGlite has neither.
+ * A run killed on PGlite is tested in pglite-writer.test.ts.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';

@@ -1,6 +1,10 @@
 /**
  * -statementTimeout and -lockTimeout: a migration stuck behind a long transaction, or running away,
  * fails clearly after the configured time instead of blocking production traffic.
+ *
+ * Server-only (the other PostgreSQL suites also run on PGlite, test/helpers/drivers.ts): a lock wait needs
+ * a second session holding the lock, and PGlite has one; and PGlite does not enforce statement_timeout
+ * (`SELECT pg_sleep(1.5)` under a 200 ms timeout completes), so there is no cancel to observe.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,27 +1,29 @@
 /**
- * `godwit undo` against a real PostgreSQL, through the built CLI: Flyway Teams' undo (flyway-compat.md §6
+ * `godwit undo` on PostgreSQL, through the built CLI: Flyway Teams' undo (flyway-compat.md §6
  * undo, §5 Undone state). Expected log lines are Flyway Teams 10's, as printed by a real run:
  *   Undoing migration of schema `flywaydemo` to version 3 - Set Birth Date To DefaultZeroValue
  *   Successfully undid 1 migration to schema `flywaydemo`, now at version v2 (execution time 00:00.097s)
  * Each scenario works in a schema of its own, so the scenarios run concurrently on one database.
+ *
+ * The suite runs on both drivers (test/helpers/drivers.ts), the PostgreSQL server and PGlite: every case
+ * is the database's behaviour, none is server-only.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { CliResult } from '../helpers/cli.js';
 import { expectExit, expectNoStackTrace, flywayChecksum, useScenarios } from '../helpers/pg-scenarios.js';
 import type { HistoryRow as FullHistoryRow } from '../helpers/output.js';
-import { requirePostgres } from '../helpers/postgres.js';
-
-const server = await requirePostgres();
+import { DRIVERS, scenarioIt, SUITE_OPTIONS } from '../helpers/drivers.js';
 
 /** The columns these scenarios read. */
 type HistoryRow = Pick<FullHistoryRow, 'installed_rank' | 'version' | 'description' | 'type' | 'script' | 'checksum' | 'success'>;
 
 const DURATION = /\(execution time \d\d:\d\d\.\d{3}s\)/.source;
 
-describe.skipIf(server === null).concurrent('godwit undo against PostgreSQL', () => {
-  const scenarios = useScenarios(server, 'undo');
+describe.each(DRIVERS)('godwit undo on $name', SUITE_OPTIONS, (driver) => {
+  const it = scenarioIt(driver);
+  const scenarios = useScenarios(driver, 'undo');
   const { writeSet, godwit } = scenarios;
 
   async function rows(schema: string): Promise<HistoryRow[]> {
