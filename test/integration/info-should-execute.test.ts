@@ -5,9 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectExit, useScenarios } from '../helpers/pg-scenarios.js';
 import { infoRows } from '../helpers/output.js';
-import { requirePostgres } from '../helpers/postgres.js';
-
-const server = await requirePostgres();
+import { DRIVERS, SUITE_OPTIONS } from '../helpers/drivers.js';
 
 interface JsonInfo {
   migrations: { version: string; description: string; state: string; shouldExecuteExpression: string; undoable: string }[];
@@ -17,8 +15,8 @@ function versioned(info: JsonInfo): JsonInfo['migrations'] {
   return info.migrations.filter((m) => m.version !== '');
 }
 
-describe.skipIf(server === null)('info and shouldExecute on PostgreSQL', () => {
-  const { writeSet, godwit } = useScenarios(server, 'info_should');
+describe.each(DRIVERS)('info and shouldExecute on $name', SUITE_OPTIONS, (driver) => {
+  const { writeSet, godwit } = useScenarios(driver, 'info_should');
 
   it('shows a migration that should not execute as Ignored, with its expression, until the expression holds', async () => {
     const dir = writeSet('should', {

@@ -1,12 +1,10 @@
 /**
- * `undo -group=true` against a real PostgreSQL, through the built CLI: every undo down to -target in one
+ * `undo -group=true` on PostgreSQL and PGlite, through the built CLI: every undo down to -target in one
  * transaction under one lock, so that a failing undo rolls back the ones before it too.
  */
 import { describe, expect, it } from 'vitest';
 import { expectExit, expectNoStackTrace, useScenarios } from '../helpers/pg-scenarios.js';
-import { requirePostgres } from '../helpers/postgres.js';
-
-const server = await requirePostgres();
+import { DRIVERS, SUITE_OPTIONS } from '../helpers/drivers.js';
 
 const MIGRATIONS = {
   'V1__Create_a.sql': 'CREATE TABLE a (id INT);\n',
@@ -17,8 +15,8 @@ const MIGRATIONS = {
   'U3__Create_c.sql': 'DROP TABLE c;\n',
 };
 
-describe.skipIf(server === null).concurrent('undo -group=true on PostgreSQL', () => {
-  const scenarios = useScenarios(server, 'undo_group');
+describe.each(DRIVERS)('undo -group=true on $name', SUITE_OPTIONS, (driver) => {
+  const scenarios = useScenarios(driver, 'undo_group');
   const { writeSet, godwit } = scenarios;
 
   async function tables(schema: string): Promise<string[]> {
