@@ -31,6 +31,8 @@ export interface Place {
   history(): Promise<HistoryRow[]>;
   /** Tables other than the history table, by name. */
   tables(): Promise<string[]>;
+  /** Runs one statement in the schema or database, as a user would by hand. */
+  exec(sql: string): Promise<void>;
 }
 
 export interface Backend {
@@ -91,6 +93,9 @@ function postgresBackend(server: PostgresServer, prefix: string): Backend {
               [schema],
             )
           ).rows.map((r) => r.t),
+        exec: async (sql) => {
+          await database().client.query(`SET search_path TO "${schema}"; ${sql}; RESET search_path`);
+        },
       };
     },
   };
@@ -101,7 +106,8 @@ function mysqlBackend(server: MysqlServer, prefix: string): Backend {
   return {
     label: server.label,
     place: async (name, files) => {
-      const db = await workspace.database(prefix);
+      // Databases are named after the time: the place's name keeps two made in the same instant apart.
+      const db = await workspace.database(`${prefix}_${name.replace(/[^A-Za-z0-9]/g, '_')}`);
       const location = workspace.location(name, files);
       return {
         write: (more) => workspace.location(name, more),
@@ -117,6 +123,9 @@ function mysqlBackend(server: MysqlServer, prefix: string): Backend {
             "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name <> 'flyway_schema_history' ORDER BY 1",
           );
           return rows.map((r) => String(r.t));
+        },
+        exec: async (sql) => {
+          await db.client.query(sql);
         },
       };
     },
