@@ -225,7 +225,8 @@ async function undoEach(ctx: EngineContext, resolved: ResolvedMigration[], floor
  * group=true: every undo down to the target in one transaction, under one lock, planned from the rows
  * read under it; on a database with transactional DDL a failure anywhere rolls all of them back.
  * skipExecutingMigrations records the undo rows this way too, running neither the undo scripts nor the
- * beforeEachUndo and afterEachUndo callbacks (Flyway Teams logs such an undo at debug level only).
+ * beforeEachUndo and afterEachUndo callbacks, as Flyway's migrate skips beforeEachMigrate and afterEachMigrate
+ * (Flyway's undo code is not public; its documentation says only that undo skips execution too).
  */
 async function undoGroup(ctx: EngineContext, resolved: ResolvedMigration[], floor: MigrationVersion | null, picks: CherryPick, done: UndoOutput[]): Promise<void> {
   const { history, dialect, log } = ctx;
