@@ -56,6 +56,9 @@ export interface Config {
   /** `filesystem:` folders or files of SQL callback scripts, beside those found in the locations. */
   callbacks: string[];
   skipDefaultCallbacks: boolean;
+  /** Flyway Teams' cherryPick: versions, or descriptions (`_` read as a space); empty means every migration. */
+  cherryPick: string[];
+  skipExecutingMigrations: boolean;
   cleanDisabled: boolean;
   /** A file (relative to workingDirectory) or `-` for stdout: the SQL is written there instead of run. */
   dryRunOutput: string | undefined;

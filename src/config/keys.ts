@@ -96,6 +96,8 @@ const REGISTRY = [
   key({ name: 'callbacks', field: 'callbacks', type: 'list', defaultValue: '', group: 'Behaviour', description: 'More SQL callback scripts: filesystem: folders or files, beside those in the locations' }),
   key({ name: 'skipDefaultCallbacks', field: 'skipDefaultCallbacks', type: 'boolean', defaultValue: 'false', group: 'Behaviour', description: 'Ignore the callback scripts in the locations; run only those named by -callbacks' }),
   key({ name: 'dryRunOutput', field: 'dryRunOutput', type: 'string', defaultValue: undefined, group: 'Behaviour', description: 'Write the SQL that migrate, undo or clean would run to this file (- for stdout) instead of running it' }),
+  key({ name: 'cherryPick', field: 'cherryPick', type: 'list', defaultValue: '', group: 'Behaviour', description: 'Only these migrations (versions, or descriptions of repeatables) are migrated, undone or repaired, in the order given' }),
+  key({ name: 'skipExecutingMigrations', field: 'skipExecutingMigrations', type: 'boolean', defaultValue: 'false', group: 'Behaviour', description: 'Record pending migrations (or undos) in the history table without running their SQL' }),
   key({ name: 'cleanDisabled', field: 'cleanDisabled', type: 'boolean', defaultValue: 'true', group: 'Behaviour', description: 'Refuse to run clean' }),
   key({ name: 'check', field: 'check', type: 'string', defaultValue: 'off', group: 'Behaviour', description: 'godwit: migrate first runs godwit check on the pending migrations and refuses to start on findings at this level: error, warning or off' }),
   key({ name: 'godwit.check.rules', field: 'checkRules', type: 'list', defaultValue: '', group: 'Behaviour', description: 'godwit check: the only rules to apply (default: all)' }),
@@ -134,12 +136,12 @@ export const ENVIRONMENTS_PREFIX = 'environments.';
 
 /** Flyway keys godwit does not implement yet. Silently ignoring them would run migrations the user did not ask for. */
 const NOT_IMPLEMENTED: readonly string[] = [
-  'batch', 'cherryPick', 'color', 'communityDBSupportEnabled', 'detectEncoding', 'driver',
+  'batch', 'color', 'communityDBSupportEnabled', 'detectEncoding', 'driver',
   'errorOverrides', 'infoOfState', 'infoSinceDate', 'infoSinceVersion', 'infoUntilDate', 'infoUntilVersion', 'jarDirs', 'kerberosConfigFile', 'licenseKey', 'loggers',
   'oracle.kerberosCacheFile', 'oracle.sqlplus', 'oracle.sqlplusWarn', 'oracle.walletLocation', 'outputFile',
   'outputLogsInJson', 'outputQueryResults', 'powershellExecutable', 'reportEnabled', 'reportFilename', 'resolvers',
   'scriptPlaceholderPrefix', 'scriptPlaceholderSuffix', 'skipDefaultResolvers',
-  'skipExecutingMigrations', 'sqlserver.kerberos.login.file', 'stream',
+  'sqlserver.kerberos.login.file', 'stream',
 ];
 
 /** Keys Flyway itself has removed: say what replaced them rather than "not supported yet". */

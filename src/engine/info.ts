@@ -1,4 +1,6 @@
 import { ConfigError, GodwitError } from '../errors.js';
+import type { CherryPick } from './cherry-pick.js';
+import { isPicked, pickIndex } from './cherry-pick.js';
 import type { AppliedMigration, ResolvedMigration } from './types.js';
 import { MigrationVersion } from './version.js';
 
@@ -47,6 +49,8 @@ export interface InfoOptions {
   /** `latest`, `current`, `next` (any case) or a version. */
   target: string;
   outOfOrder: boolean;
+  /** Files not picked, that would otherwise be Pending, are Ignored; picked ones are pending in the order picked. */
+  cherryPick?: CherryPick;
 }
 
 const SYNTHETIC_TYPES = new Set(['SCHEMA', 'BASELINE', 'DELETE']);
@@ -99,6 +103,7 @@ interface Context {
   /** undefined: no target; null: `current` on an empty history, so nothing is within the target. */
   target: MigrationVersion | null | undefined;
   outOfOrder: boolean;
+  cherryPick: CherryPick;
   latestRepeatableRuns: Map<string, number>;
 }
 
@@ -118,6 +123,7 @@ export function buildMigrationInfos(resolved: ResolvedMigration[], applied: Appl
     lastResolved: maxVersion(resolved.map((m) => m.version)),
     target: initialTarget(options.target, lastApplied),
     outOfOrder: options.outOfOrder,
+    cherryPick: options.cherryPick ?? null,
     latestRepeatableRuns: latestRepeatableRuns(rows),
   };
 
@@ -141,7 +147,7 @@ export function buildMigrationInfos(resolved: ResolvedMigration[], applied: Appl
   const undoOf = (version: MigrationVersion | null): ResolvedMigration | null => (version ? undoFiles.get(version) : null);
   const rowInfos = facts.map((f) => withUndoable(rowInfo(f, rowState(f, ctx), isUndoType(f.row.type) ? null : undoOf(f.row.version))));
   const fileInfos = unapplied.map((m) => withUndoable(fileInfo(m, fileState(m, ctx), undoOf(m.version))));
-  return ordered(rowInfos, fileInfos);
+  return ordered(rowInfos, fileInfos, ctx.cherryPick);
 
   function fileOf(row: AppliedMigration): ResolvedMigration | null {
     if (isSyntheticType(row.type)) return null;
@@ -195,6 +201,11 @@ function rowState(f: RowFacts, ctx: Context): MigrationState {
 }
 
 function fileState(m: ResolvedMigration, ctx: Context): MigrationState {
+  const state = stateBeforePicking(m, ctx);
+  return state === 'Pending' && !isPicked(ctx.cherryPick, m.version, m.description) ? 'Ignored' : state;
+}
+
+function stateBeforePicking(m: ResolvedMigration, ctx: Context): MigrationState {
   const v = m.version;
   if (v === null) return 'Pending';
   if (ctx.baseline !== null) {
@@ -325,14 +336,22 @@ function withUndoable(info: MigrationInfo): MigrationInfo {
 }
 
 /**
- * §5 order: Below/Ignored-Baseline files, then rows by rank, then pending versioned by version, then
+ * §5 order (with cherryPick, pending files in the order picked): Below/Ignored-Baseline files, then rows by rank, then pending versioned by version, then
  * pending repeatables by description. An Ignored file sits just before the first row (by rank) with a
  * higher version, where Flyway's comparator (which compares Ignored against applied by version) puts it.
  */
-function ordered(rowInfos: MigrationInfo[], fileInfos: MigrationInfo[]): MigrationInfo[] {
+function ordered(rowInfos: MigrationInfo[], fileInfos: MigrationInfo[], cherryPick: CherryPick): MigrationInfo[] {
   const baselineFiles = fileInfos.filter((i) => i.state === 'Below Baseline' || i.state === 'Ignored (Baseline)').sort(byPendingOrder);
   const ignored = fileInfos.filter((i) => i.state === 'Ignored').sort(byPendingOrder);
   const rest = fileInfos.filter((i) => !baselineFiles.includes(i) && !ignored.includes(i)).sort(byPendingOrder);
+  // Flyway Teams considers picked migrations in the order they are listed, not by version.
+  if (cherryPick !== null) {
+    const rank = (i: MigrationInfo): number => {
+      const index = pickIndex(cherryPick, i.version, i.description);
+      return index < 0 ? cherryPick.length : index;
+    };
+    rest.sort((a, b) => rank(a) - rank(b));
+  }
   const middle: MigrationInfo[] = [];
   let next = 0;
   for (const info of rowInfos) {

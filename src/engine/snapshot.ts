@@ -2,6 +2,7 @@ import type { EngineContext } from './context.js';
 import { placeholdersFor } from './context.js';
 import type { MigrationInfo } from './info.js';
 import { buildMigrationInfos } from './info.js';
+import { cherryPickOf } from './cherry-pick.js';
 import { resolveMigrations } from './resolver.js';
 import { withoutSkipped } from './script-config.js';
 import type { AppliedMigration, ResolvedMigration } from './types.js';
@@ -31,7 +32,7 @@ export async function readSnapshot(ctx: EngineContext, resolved: ResolvedMigrati
 }
 
 export function infosFor(ctx: EngineContext, resolved: ResolvedMigration[], applied: AppliedMigration[], target = ctx.config.target): MigrationInfo[] {
-  return buildMigrationInfos(withoutSkipped(resolved, applied), applied, { target, outOfOrder: ctx.config.outOfOrder });
+  return buildMigrationInfos(withoutSkipped(resolved, applied), applied, { target, outOfOrder: ctx.config.outOfOrder, cherryPick: cherryPickOf(ctx.config.cherryPick) });
 }
 
 export function operationBase(ctx: EngineContext, operation: string): OperationResult {

@@ -2,6 +2,8 @@ import { ConfigError } from '../errors.js';
 import type { ValidationFinding } from '../errors.js';
 import type { MigrationInfo, MigrationState } from './info.js';
 import { abbreviateDescription, baselineVersion, checksumMatches, isFailedState, isSyntheticType } from './info.js';
+import type { CherryPick } from './cherry-pick.js';
+import { isPicked } from './cherry-pick.js';
 import type { AppliedMigration, ResolvedMigration } from './types.js';
 
 /** One `ignoreMigrationPatterns` entry, `type:state`. */
@@ -54,8 +56,10 @@ export function matchesIgnorePattern(patterns: readonly ValidatePattern[], isVer
 /**
  * Flyway's MigrationInfoImpl.validate for every info, collecting all findings (at most one each).
  * `pendingIsError` is false for migrate: pending files and outdated repeatables are then its work.
+ * A migration left out by `cherryPick` is not waiting to be applied, so it is not reported as such;
+ * what was applied of it is still checked.
  */
-export function validateMigrations(infos: MigrationInfo[], patterns: ValidatePattern[], options: { pendingIsError: boolean }): ValidationFinding[] {
+export function validateMigrations(infos: MigrationInfo[], patterns: ValidatePattern[], options: { pendingIsError: boolean; cherryPick?: CherryPick }): ValidationFinding[] {
   const baseline = baselineVersion(infos.flatMap((i) => (i.applied ? [i.applied] : [])));
   const futureIgnored = matchesIgnorePattern(patterns, true, 'Future');
   const pendingIgnored = (isVersioned: boolean): boolean => !options.pendingIsError || matchesIgnorePattern(patterns, isVersioned, 'Pending');
@@ -72,6 +76,7 @@ export function validateMigrations(infos: MigrationInfo[], patterns: ValidatePat
     const isVersioned = version !== null;
     const id = version?.text ?? description;
     if (state === 'Above Target' || state === 'Deleted' || state === 'Undone') return null;
+    if ((applied === null || state === 'Outdated') && !isPicked(options.cherryPick ?? null, version, description)) return null;
     if (matchesIgnorePattern(patterns, isVersioned, state)) return null;
     // `*:future` also lets a failed future migration through: it belongs to a newer deployment.
     if (state === 'Failed (Future)' && futureIgnored) return null;
@@ -88,7 +93,7 @@ export function validateMigrations(infos: MigrationInfo[], patterns: ValidatePat
         'If you removed this migration intentionally, run repair to mark the migration as deleted.',
       );
     }
-    // Repeatable files are never Ignored, always Pending.
+    // A repeatable file is only Ignored when cherryPick leaves it out, and then it returned above.
     if (state === 'Ignored') {
       return finding(
         'RESOLVED_VERSIONED_MIGRATION_NOT_APPLIED',

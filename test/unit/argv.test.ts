@@ -125,7 +125,7 @@ describe('parseArgv errors', () => {
   });
 
   it('refuses keys godwit does not implement yet, by name', () => {
-    for (const name of ['cherryPick', 'driver', 'licenseKey']) {
+    for (const name of ['batch', 'driver', 'licenseKey']) {
       expect(errorOf(() => parseArgv([`-${name}=x`])).message).toBe(`-${name} is not supported by godwit yet.`);
     }
   });

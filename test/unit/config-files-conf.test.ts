@@ -108,6 +108,6 @@ describe('flyway.conf errors', () => {
 
   it('refuse the keys that choose config files, and keys godwit does not implement', () => {
     expect(errorFor('flyway.configFiles=other.conf\n').message).toBe('flyway.configFiles cannot be set in a config file (in flyway.conf:1).');
-    expect(errorFor('flyway.cherryPick=x\n').message).toBe('flyway.cherryPick is not supported by godwit yet (in flyway.conf:1).');
+    expect(errorFor('flyway.resolvers=x\n').message).toBe('flyway.resolvers is not supported by godwit yet (in flyway.conf:1).');
   });
 });

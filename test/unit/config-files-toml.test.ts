@@ -264,7 +264,7 @@ describe('flyway.toml errors', () => {
   });
 
   it('refuse Flyway settings godwit does not implement', () => {
-    expect(errorFor('[flyway]\ncherryPick = ["x"]\n').message).toBe('cherryPick is not supported by godwit yet (in flyway.toml [flyway]).');
+    expect(errorFor('[flyway]\nresolvers = ["x"]\n').message).toBe('resolvers is not supported by godwit yet (in flyway.toml [flyway]).');
     expect(errorFor('[environments.default]\ndriver = "org.postgresql.Driver"\n').message).toBe(
       'driver is not supported by godwit yet (in flyway.toml [environments.default]).',
     );

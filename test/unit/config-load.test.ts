@@ -86,6 +86,9 @@ describe('defaults', () => {
       lockTimeout: 0,
       callbacks: [],
       skipDefaultCallbacks: false,
+      dryRunOutput: undefined,
+      cherryPick: [],
+      skipExecutingMigrations: false,
       cleanDisabled: true,
       postgresqlTransactionalLock: true,
       check: 'off',
@@ -155,7 +158,7 @@ describe('environment variables', () => {
   });
 
   it('refuse variables of keys godwit does not implement', () => {
-    expect(errorOf(() => load({}, { FLYWAY_CHERRY_PICK: '2' })).message).toBe('FLYWAY_CHERRY_PICK is not supported by godwit yet.');
+    expect(errorOf(() => load({}, { FLYWAY_SKIP_DEFAULT_RESOLVERS: 'true' })).message).toBe('FLYWAY_SKIP_DEFAULT_RESOLVERS is not supported by godwit yet.');
     expect(errorOf(() => load({}, { FLYWAY_CLEAN_ON_VALIDATION_ERROR: 'true' })).message).toMatch(/removed from Flyway/);
   });
 });

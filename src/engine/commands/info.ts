@@ -1,3 +1,4 @@
+import { cherryPickOf } from '../cherry-pick.js';
 import type { EngineContext } from '../context.js';
 import type { MigrationInfo } from '../info.js';
 import { buildMigrationInfos, currentVersion } from '../info.js';
@@ -36,7 +37,7 @@ function listedInfos(ctx: EngineContext, snapshot: Snapshot): MigrationInfo[] {
   const kept = new Set(withoutSkipped(snapshot.resolved, snapshot.applied));
   if (kept.size === snapshot.resolved.length) return snapshot.infos;
   const shown = snapshot.resolved.filter((m) => m.kind !== 'undo' || kept.has(m));
-  return buildMigrationInfos(shown, snapshot.applied, { target: ctx.config.target, outOfOrder: ctx.config.outOfOrder }).map((i) =>
+  return buildMigrationInfos(shown, snapshot.applied, { target: ctx.config.target, outOfOrder: ctx.config.outOfOrder, cherryPick: cherryPickOf(ctx.config.cherryPick) }).map((i) =>
     i.applied === null && i.resolved !== null && !kept.has(i.resolved) ? { ...i, state: 'Ignored' } : i,
   );
 }

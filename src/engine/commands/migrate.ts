@@ -21,6 +21,7 @@ import { writeBaseline } from './baseline.js';
 import { nonEmptySchemas, createMissingSchemas } from './prepare-schemas.js';
 import { validateSnapshot } from './validate.js';
 import { describeMigration, failureMessage } from './migrate-messages.js';
+import { cherryPickOf, refuseDescendingPicks, requireKnownPicks } from '../cherry-pick.js';
 
 /** Flyway's `target`, made concrete once: `next` must mean the next one at the start, not every pass. */
 function concreteTarget(ctx: EngineContext, snapshot: Snapshot): string {
@@ -173,8 +174,7 @@ async function applyOne(ctx: EngineContext, resolved: ResolvedMigration[], targe
     announce: (rows) => {
       const next = dueMigrations(infosFor(ctx, resolved, rows, target))[0];
       if (next?.resolved !== migration) return null;
-      const outOfOrder = next.version !== null && rows.some((r) => r.success && r.version !== null && next.version !== null && r.version.compareTo(next.version) > 0);
-      return `Migrating schema ${quotedSchema(ctx)} ${describeMigration(migration)}${outOfOrder ? ' [out of order]' : ''}${script.transactional ? '' : ' [non-transactional]'}`;
+      return `Migrating schema ${quotedSchema(ctx)} ${describeMigration(migration)}${isOutOfOrder(next, rows) ? ' [out of order]' : ''}${script.transactional ? '' : ' [non-transactional]'}`;
     },
     failed: (error, rolledBack) => migrationFailed(ctx, migration, error, rolledBack),
   });
@@ -182,6 +182,33 @@ async function applyOne(ctx: EngineContext, resolved: ResolvedMigration[], targe
   emitProgress(ctx.progress, ctx.log, migration, { event: 'succeeded', executionTime });
   done.push(output(ctx, migration, executionTime));
   return true;
+}
+
+function isOutOfOrder(info: MigrationInfo, rows: AppliedMigration[]): boolean {
+  const { version } = info;
+  return version !== null && rows.some((r) => r.success && r.version !== null && r.version.compareTo(version) > 0);
+}
+
+/**
+ * skipExecutingMigrations: every due migration gets its success row (its real checksum, execution time
+ * 0) in one transaction, and nothing of it runs: not the script, not the beforeEachMigrate and
+ * afterEachMigrate callbacks. Flyway Teams does the same and logs each one at debug level only.
+ */
+async function recordAll(ctx: EngineContext, resolved: ResolvedMigration[], target: string, done: MigrateOutput[]): Promise<void> {
+  await withLock(ctx, { transaction: true }, async () => {
+    for (;;) {
+      const rows = await ctx.history.read();
+      const infos = infosFor(ctx, resolved, rows, target);
+      refuseFailed(ctx, infos);
+      const next = dueMigrations(infos)[0];
+      const migration = next?.resolved;
+      if (!next || !migration) return;
+      ctx.log.debug(`Skipping execution of migration of schema ${quotedSchema(ctx)} ${describeMigration(migration)}${isOutOfOrder(next, rows) ? ' [out of order]' : ''}`);
+      await ctx.history.append(rows, { ...rowFor(ctx, migration), executionTime: 0, success: true });
+      emitProgress(ctx.progress, ctx.log, migration, { event: 'succeeded', executionTime: 0 });
+      done.push(output(ctx, migration, 0));
+    }
+  });
 }
 
 /**
@@ -254,7 +281,7 @@ async function applyGroup(ctx: EngineContext, resolved: ResolvedMigration[], tar
         });
       }
       await fireCallbacks(ctx, 'beforeEachMigrate', { inCurrentTransaction: true });
-      log.info(`Migrating schema ${quotedSchema(ctx)} ${describeMigration(migration)}`);
+      log.info(`Migrating schema ${quotedSchema(ctx)} ${describeMigration(migration)}${isOutOfOrder(info, rows) ? ' [out of order]' : ''}`);
       emitProgress(ctx.progress, log, migration, { event: 'started' });
       const started = performance.now();
       try {
@@ -281,6 +308,9 @@ export async function migrate(ctx: EngineContext): Promise<MigrateResult> {
   // -check=error|warning: refuse dangerous pending migrations before anything runs (docs/check.md).
   if (config.check.toLowerCase() !== 'off') await (await import('../../check/guard.js')).refuseDangerous(ctx);
   const resolved = await resolveAll(ctx);
+  const cherryPick = cherryPickOf(config.cherryPick);
+  requireKnownPicks(cherryPick, resolved);
+  if (cherryPick !== null) refuseDescendingPicks(dueMigrations((await readSnapshot(ctx, resolved)).infos), config.outOfOrder);
   if (config.validateOnMigrate) {
     const snapshot = await readSnapshot(ctx, resolved);
     await withCallbacks(ctx, 'Validate', async () => validateSnapshot(ctx, snapshot, { pendingIsError: false }));
@@ -298,7 +328,9 @@ export async function migrate(ctx: EngineContext): Promise<MigrateResult> {
 
   const done: MigrateOutput[] = [];
   try {
-    if (config.group) {
+    if (config.skipExecutingMigrations) {
+      await recordAll(ctx, resolved, target, done);
+    } else if (config.group) {
       refuseFailed(ctx, initial.infos);
       await applyGroup(ctx, resolved, target, done);
     } else {

@@ -1,3 +1,4 @@
+import { cherryPickOf, isPicked, requireKnownPicks } from '../cherry-pick.js';
 import type { EngineContext } from '../context.js';
 import { formatDuration } from '../duration.js';
 import { withLock } from '../lock.js';
@@ -34,7 +35,12 @@ export async function repair(ctx: EngineContext): Promise<RepairResult> {
   }
   await withLock(ctx, { transaction: true }, async () => {
     const rows = await history.read();
-    const plan = planRepair(infosFor(ctx, resolved, rows), resolved, parseIgnorePatterns(ctx.config.ignoreMigrationPatterns));
+    const picks = cherryPickOf(ctx.config.cherryPick);
+    requireKnownPicks(picks, [...resolved, ...rows]);
+    // With cherryPick, Flyway Teams repairs only the rows of the migrations picked.
+    const picked = (row: AppliedMigration): boolean => isPicked(picks, row.version, row.description);
+    const full = planRepair(infosFor(ctx, resolved, rows), resolved, parseIgnorePatterns(ctx.config.ignoreMigrationPatterns));
+    const plan = { remove: full.remove.filter(picked), markDeleted: full.markDeleted.filter(picked), align: full.align.filter((a) => picked(a.applied)) };
 
     await history.delete(plan.remove.map((r) => r.installedRank));
     result.migrationsRemoved = plan.remove.map(repairOutput);

@@ -16,6 +16,8 @@ import type { ResolvedMigration } from '../types.js';
 import { isReservedTarget, MigrationVersion } from '../version.js';
 import { migrationFailed, runLocked } from './migrate.js';
 import { validateSnapshot } from './validate.js';
+import type { CherryPick } from '../cherry-pick.js';
+import { cherryPickOf, itemMatches, requireKnownPicks } from '../cherry-pick.js';
 
 /**
  * The versioned migration undo reverts next: the one applied last (by installed_rank) that is neither
@@ -29,6 +31,23 @@ function latestApplied(infos: MigrationInfo[]): MigrationInfo | null {
     if (latest === null || row.installedRank > (latest.applied?.installedRank ?? -1)) latest = info;
   }
   return latest;
+}
+
+function isLiveVersioned(info: MigrationInfo): boolean {
+  return info.applied !== null && info.category === 'Versioned' && info.state !== 'Undone' && info.state !== 'Deleted' && !isSyntheticType(info.applied.type);
+}
+
+/**
+ * With cherryPick, the applied migrations undo reverts, in the reverse of the order they are listed
+ * (Flyway Teams: `undo -cherryPick=3,2,1` undoes 1, then 2, then 3), whatever was applied after them.
+ */
+function pickedApplied(infos: MigrationInfo[], picks: readonly string[]): MigrationInfo[] {
+  const chosen: MigrationInfo[] = [];
+  for (const item of [...picks].reverse()) {
+    const matching = infos.filter((i) => isLiveVersioned(i) && itemMatches(item, i.version, i.description) && !chosen.includes(i));
+    chosen.push(...matching.sort((a, b) => (b.applied?.installedRank ?? 0) - (a.applied?.installedRank ?? 0)));
+  }
+  return chosen;
 }
 
 /** `2 - Add phone`, as Flyway Teams names the version in undo's log lines (no quotes, unlike migrate). */
@@ -60,7 +79,10 @@ export async function undo(ctx: EngineContext): Promise<UndoResult> {
   const started = performance.now();
   const schema = quotedSchema(ctx);
   const resolved = await resolveAll(ctx);
-  const floor = isReservedTarget(config.target) ? null : MigrationVersion.parse(config.target);
+  const picks = cherryPickOf(config.cherryPick);
+  requireKnownPicks(picks, resolved);
+  // cherryPick names the migrations to undo, so a target does not bound them.
+  const floor = picks !== null || isReservedTarget(config.target) ? null : MigrationVersion.parse(config.target);
   const snapshot = await readSnapshot(ctx, resolved, 'latest');
   if (config.validateOnMigrate && snapshot.tableExists) {
     await withCallbacks(ctx, 'Validate', async () => validateSnapshot(ctx, snapshot, { pendingIsError: false }));
@@ -81,10 +103,13 @@ export async function undo(ctx: EngineContext): Promise<UndoResult> {
     return result;
   }
 
+  // Every picked undo is checked before the first runs: none without its undo file, none failed.
+  if (picks !== null) pickedApplied(snapshot.infos, picks).forEach((info) => stepFor(ctx, info, 0));
   await withCallbacks(ctx, 'Undo', async () => {
     log.info(`Current version of schema ${schema}: ${initialVersion ?? '<< Empty Schema >>'}`);
-    if (config.group) await undoGroup(ctx, resolved, floor, result.undoneMigrations);
-    else await undoEach(ctx, resolved, floor, result.undoneMigrations);
+    // Recording without running needs no transaction per undo: one for all of them, as group does.
+    if (config.group || config.skipExecutingMigrations) await undoGroup(ctx, resolved, floor, picks, result.undoneMigrations);
+    else await undoEach(ctx, resolved, floor, picks, result.undoneMigrations);
   });
 
   const finalVersion = currentVersion((await readSnapshot(ctx, resolved, 'latest')).infos)?.version?.text ?? null;
@@ -105,24 +130,39 @@ interface UndoStep {
   undoFile: ResolvedMigration;
 }
 
-function nextUndo(ctx: EngineContext, infos: MigrationInfo[], floor: MigrationVersion | null, done: number): UndoStep | null {
+/** The applied migration undo reverts next: the latest applied one, or with cherryPick the next one picked. */
+function candidate(infos: MigrationInfo[], picks: CherryPick): MigrationInfo | null {
+  return picks === null ? latestApplied(infos) : (pickedApplied(infos, picks)[0] ?? null);
+}
+
+function nextUndo(ctx: EngineContext, infos: MigrationInfo[], floor: MigrationVersion | null, picks: CherryPick, done: number): UndoStep | null {
   const { log } = ctx;
   const schema = quotedSchema(ctx);
-  const info = latestApplied(infos);
+  const info = candidate(infos, picks);
   const version = info?.version ?? null;
   if (info === null || version === null) {
-    if (done === 0) log.info(`Schema ${schema} has no applied versioned migration to undo.`);
+    if (done === 0) log.info(`Schema ${schema} has no applied versioned migration${picks === null ? '' : ' among those picked by cherryPick'} to undo.`);
     return null;
   }
+  // Each picked one was asked for by name: it is undone, or undo fails, however many ran before it.
+  if (picks !== null) return stepFor(ctx, info, 0);
   if (done > 0 && floor === null) return null;
+  if (floor !== null && version.compareTo(floor) < 0) {
+    if (done === 0) log.info(`Schema ${schema} is at version ${version.text}, below the undo target ${floor.text}: nothing to undo.`);
+    return null;
+  }
+  return stepFor(ctx, info, done);
+}
+
+/** The undo of an applied versioned migration, or the error that says why it cannot be undone. */
+function stepFor(ctx: EngineContext, info: MigrationInfo, done: number): UndoStep | null {
+  const { log } = ctx;
+  const schema = quotedSchema(ctx);
+  const version = info.version as MigrationVersion;
   if (isFailedState(info.state)) {
     throw new GodwitError('FAILED_VERSIONED_MIGRATION', `Unable to undo: schema ${schema} contains a failed migration to version ${version.text} !`, {
       hint: 'Remove any half-completed changes, then run repair to remove the failed row; undo then reverts the latest successful migration.',
     });
-  }
-  if (floor !== null && version.compareTo(floor) < 0) {
-    if (done === 0) log.info(`Schema ${schema} is at version ${version.text}, below the undo target ${floor.text}: nothing to undo.`);
-    return null;
   }
   const undoFile = undoFileOf(info);
   if (undoFile === null) {
@@ -155,9 +195,9 @@ function subjectOf(ctx: EngineContext, { version, undoFile }: UndoStep): string 
 }
 
 /** Each undo in a transaction of its own (when it can have one), each under the lock. */
-async function undoEach(ctx: EngineContext, resolved: ResolvedMigration[], floor: MigrationVersion | null, done: UndoOutput[]): Promise<void> {
+async function undoEach(ctx: EngineContext, resolved: ResolvedMigration[], floor: MigrationVersion | null, picks: CherryPick, done: UndoOutput[]): Promise<void> {
   for (;;) {
-    const step = nextUndo(ctx, infosFor(ctx, resolved, await ctx.history.read(), 'latest'), floor, done.length);
+    const step = nextUndo(ctx, infosFor(ctx, resolved, await ctx.history.read(), 'latest'), floor, picks, done.length);
     if (step === null) return;
     const appliedRank = step.info.applied?.installedRank;
     const script = await prepareMigration(ctx, step.undoFile);
@@ -167,13 +207,13 @@ async function undoEach(ctx: EngineContext, resolved: ResolvedMigration[], floor
       events: { before: 'beforeEachUndo', after: 'afterEachUndo', error: 'afterEachUndoError' },
       announce: (rows) => {
         // Another process may have undone or applied something meanwhile: then plan again.
-        if (latestApplied(infosFor(ctx, resolved, rows, 'latest'))?.applied?.installedRank !== appliedRank) return null;
+        if (candidate(infosFor(ctx, resolved, rows, 'latest'), picks)?.applied?.installedRank !== appliedRank) return null;
         return `Undoing ${subjectOf(ctx, step)}${script.transactional ? '' : ' [non-transactional]'}`;
       },
       failed: (error, rolledBack) => migrationFailed(ctx, step.undoFile, error, rolledBack, `Undo of ${subjectOf(ctx, step)}`, 'FAILED_UNDO_MIGRATION'),
     });
     if (executionTime === null) {
-      if (floor === null) return;
+      if (floor === null && picks === null) return;
       continue;
     }
     emitProgress(ctx.progress, ctx.log, step.undoFile, { event: 'succeeded', executionTime });
@@ -184,16 +224,26 @@ async function undoEach(ctx: EngineContext, resolved: ResolvedMigration[], floor
 /**
  * group=true: every undo down to the target in one transaction, under one lock, planned from the rows
  * read under it; on a database with transactional DDL a failure anywhere rolls all of them back.
+ * skipExecutingMigrations records the undo rows this way too, running neither the undo scripts nor the
+ * beforeEachUndo and afterEachUndo callbacks, as Flyway's migrate skips beforeEachMigrate and afterEachMigrate
+ * (Flyway's undo code is not public; its documentation says only that undo skips execution too).
  */
-async function undoGroup(ctx: EngineContext, resolved: ResolvedMigration[], floor: MigrationVersion | null, done: UndoOutput[]): Promise<void> {
+async function undoGroup(ctx: EngineContext, resolved: ResolvedMigration[], floor: MigrationVersion | null, picks: CherryPick, done: UndoOutput[]): Promise<void> {
   const { history, dialect, log } = ctx;
   const undone: UndoOutput[] = [];
   try {
     await withLock(ctx, { transaction: true }, async () => {
       for (;;) {
         const rows = await history.read();
-        const step = nextUndo(ctx, infosFor(ctx, resolved, rows, 'latest'), floor, undone.length);
+        const step = nextUndo(ctx, infosFor(ctx, resolved, rows, 'latest'), floor, picks, undone.length);
         if (step === null) return;
+        if (ctx.config.skipExecutingMigrations) {
+          log.debug(`Skipping execution of undo of ${subjectOf(ctx, step)}`);
+          await history.append(rows, { ...undoRow(ctx, step), executionTime: 0, success: true });
+          emitProgress(ctx.progress, log, step.undoFile, { event: 'succeeded', executionTime: 0 });
+          undone.push(undoOutput(step.version, step.undoFile, 0));
+          continue;
+        }
         const script = await prepareMigration(ctx, step.undoFile);
         if (!script.transactional) {
           throw new GodwitError('NON_TRANSACTIONAL_IN_GROUP', `Undo migration ${step.undoFile.script} cannot run in a transaction, so it cannot be applied with group=true.`, {

@@ -2,6 +2,7 @@ import { ValidationError } from '../../errors.js';
 import type { EngineContext } from '../context.js';
 import { quotedSchema } from '../context.js';
 import { formatDuration } from '../duration.js';
+import { cherryPickOf } from '../cherry-pick.js';
 import type { ValidateResult } from '../results.js';
 import type { Snapshot } from '../snapshot.js';
 import { operationBase, readSnapshot, resolveAll } from '../snapshot.js';
@@ -15,7 +16,7 @@ export function validateSnapshot(ctx: EngineContext, snapshot: Snapshot, options
   const started = performance.now();
   const { config, log } = ctx;
   const patterns = parseIgnorePatterns(options.pendingIsError ? config.ignoreMigrationPatterns : [...config.ignoreMigrationPatterns, '*:pending']);
-  const findings = validateMigrations(snapshot.infos, patterns, { pendingIsError: options.pendingIsError });
+  const findings = validateMigrations(snapshot.infos, patterns, { pendingIsError: options.pendingIsError, cherryPick: cherryPickOf(config.cherryPick) });
   if (findings.length > 0) throw new ValidationError(findings);
   const count = snapshot.infos.filter((i) => i.resolved !== null || i.applied !== null).length;
   if (snapshot.resolved.length === 0) log.warn('No migrations found. Are your locations set up correctly?');
