@@ -1,4 +1,5 @@
 import type { AppliedMigration, NewHistoryRow } from '../engine/types.js';
+import type { SplitPass } from './statement-stream.js';
 
 /** One statement of a script, as the dialect's splitter cut it. */
 export interface SqlStatement {
@@ -27,6 +28,17 @@ export class StatementError extends Error {
     this.sqlState = sqlState;
     this.position = position;
     this.detail = detail;
+  }
+}
+
+/** A statement of a batch the database refused: which one (0-based), and the error as if it ran alone. */
+export class BatchStatementError extends Error {
+  constructor(
+    readonly index: number,
+    readonly error: StatementError,
+  ) {
+    super(error.message, { cause: error });
+    this.name = 'BatchStatementError';
   }
 }
 
@@ -125,8 +137,21 @@ export interface Dialect {
 
   /** Cuts a script into statements. Throws ScriptError naming `file` and the line for unterminated text. */
   splitScript(text: string, file: string): SqlStatement[];
+  /**
+   * The splitter for one script read in pieces (see StatementStream): the statements equal
+   * splitScript's for the whole text. Called once per script.
+   */
+  splitPass(file: string): SplitPass;
   /** Runs one statement; a refusal is a StatementError. */
   execute(statement: SqlStatement): Promise<void>;
+  /**
+   * Runs statements in order in one round trip, stopping at the first refusal, which is a
+   * BatchStatementError naming the statement, its error's position within that statement's text.
+   * Called inside a transaction only, for statements without COPY rows that may run in one. Absent
+   * (after connect) when the driver cannot tell which statement of a batch failed: the engine then
+   * sends statements one by one.
+   */
+  executeBatch?(statements: SqlStatement[]): Promise<void>;
   /** Runs a configured SQL text (initSql) statement by statement. */
   executeScript(text: string, file: string): Promise<void>;
   /** Asks the server to cancel the statement in flight (signals). */

@@ -1,10 +1,11 @@
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { open, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { ResolverError } from '../errors.js';
-import { checksum, decodeScript, stripBom } from './checksum.js';
+import { Checksum, checksum, decodeScript, stripBom } from './checksum.js';
 import { parseMigrationFilename, type NamingConfig, type ParsedFilename } from './filename.js';
-import { replacePlaceholders } from './placeholders.js';
+import { PlaceholderStream, replacePlaceholders } from './placeholders.js';
+import { scriptPieces } from './script-reader.js';
 import type { ScriptConfig } from './script-config.js';
 import { headerEncoding, mergeScriptConfig, parseConfFile, parseHeader } from './script-config.js';
 import type { ResolvedMigration } from './types.js';
@@ -75,16 +76,9 @@ async function resolveOne({ root, file, name }: Candidate, config: ResolverConfi
   // Asked for only when something is to be replaced: most scripts need no values.
   let values: Record<string, string> | null | undefined;
   const valuesOf = () => (values === undefined ? (values = opts.placeholdersFor(script)) : values);
-  const { text, scriptConfig } = await readWithScriptConfig(file, script, config, valuesOf);
-  const rawChecksum = checksum(text);
-  let replacedChecksum: number | null = null;
-  const replacement = name.kind === 'repeatable' && (scriptConfig.placeholderReplacement ?? config.placeholderReplacement) ? valuesOf() : null;
-  if (replacement !== null) {
-    // A repeatable's checksum covers its placeholder values so that changing one re-runs it; the raw
-    // checksum stays valid as the equivalent one.
-    const replaced = replacePlaceholders(text, replacement, { prefix: config.placeholderPrefix, suffix: config.placeholderSuffix, file: script });
-    replacedChecksum = checksum(replaced);
-  }
+  const large = (await stat(file).catch(() => null))?.size ?? 0;
+  const { scriptConfig, rawChecksum, replacedChecksum } =
+    large > STREAM_ABOVE_BYTES ? await streamChecksums(file, script, name, config, valuesOf) : await wholeChecksums(file, script, name, config, valuesOf);
   return {
     kind: name.kind,
     version: name.kind === 'repeatable' ? null : name.version,
@@ -98,6 +92,85 @@ async function resolveOne({ root, file, name }: Candidate, config: ResolverConfi
     ...(Object.keys(scriptConfig).length > 0 ? { scriptConfig } : {}),
   };
 }
+
+/** Scripts larger than this are read in pieces, so that memory does not grow with them. */
+const STREAM_ABOVE_BYTES = 1 << 20;
+
+interface Checksums {
+  scriptConfig: ScriptConfig;
+  rawChecksum: number;
+  /** A repeatable's checksum covers its placeholder values so that changing one re-runs it; null otherwise. */
+  replacedChecksum: number | null;
+}
+
+function replacementFor(name: MigrationName, scriptConfig: ScriptConfig, config: ResolverConfig, values: () => Record<string, string> | null): Record<string, string> | null {
+  return name.kind === 'repeatable' && (scriptConfig.placeholderReplacement ?? config.placeholderReplacement) ? values() : null;
+}
+
+async function wholeChecksums(file: string, script: string, name: MigrationName, config: ResolverConfig, values: () => Record<string, string> | null): Promise<Checksums> {
+  const { text, scriptConfig } = await readWithScriptConfig(file, script, config, values);
+  const replacement = replacementFor(name, scriptConfig, config, values);
+  const options = { prefix: config.placeholderPrefix, suffix: config.placeholderSuffix, file: script };
+  return { scriptConfig, rawChecksum: checksum(text), replacedChecksum: replacement === null ? null : checksum(replacePlaceholders(text, replacement, options)) };
+}
+
+/**
+ * The same as wholeChecksums, reading the script in pieces: its header from the first piece, both
+ * checksums as the text streams past. A failure is reported by the whole-text path, which says where.
+ */
+async function streamChecksums(file: string, script: string, name: MigrationName, config: ResolverConfig, values: () => Record<string, string> | null): Promise<Checksums> {
+  const replace = (raw: string, where: string) => {
+    const known = raw.includes(config.placeholderPrefix) ? values() : null;
+    return known === null ? raw : replacePlaceholders(raw, known, { prefix: config.placeholderPrefix, suffix: config.placeholderSuffix, file: where });
+  };
+  const { conf, encoding } = await confAndEncoding(file, script, config, replace);
+  const raw = new Checksum();
+  let replaced: Checksum | null = null;
+  let placeholders: PlaceholderStream | null = null;
+  let scriptConfig: ScriptConfig | undefined;
+  try {
+    for await (const piece of scriptPieces(file, encoding)) {
+      if (scriptConfig === undefined) {
+        // The header ends at its first other line, long before the first piece does.
+        const lastBreak = Math.max(piece.lastIndexOf('\n'), piece.lastIndexOf('\r'));
+        scriptConfig = mergeScriptConfig(parseHeader(piece.slice(0, lastBreak + 1), script, replace), conf);
+        const replacement = replacementFor(name, scriptConfig, config, values);
+        if (replacement !== null) {
+          replaced = new Checksum();
+          placeholders = new PlaceholderStream(replacement, { prefix: config.placeholderPrefix, suffix: config.placeholderSuffix, file: script });
+        }
+      }
+      raw.add(piece);
+      if (placeholders) replaced?.add(placeholders.push(piece));
+    }
+    if (placeholders) replaced?.add(placeholders.end());
+  } catch (error) {
+    await wholeChecksums(file, script, name, config, values);
+    throw error;
+  }
+  return { scriptConfig: scriptConfig ?? conf, rawChecksum: raw.value(), replacedChecksum: replaced?.value() ?? null };
+}
+
+async function confAndEncoding(file: string, script: string, config: ResolverConfig, replace: (raw: string, where: string) => string): Promise<{ conf: ScriptConfig; encoding: string }> {
+  const confFile = `${file}.conf`;
+  const confBytes = await readFile(confFile).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw new ResolverError('UNREADABLE_MIGRATION', `Unable to read script configuration ${confFile}: ${error.message}`, { location: confFile, cause: error });
+  });
+  const conf = confBytes === null ? {} : parseConfFile(decodeScript(confBytes, config.encoding, confFile), `${script}.conf`, replace);
+  const head = Buffer.alloc(HEADER_BYTES);
+  const handle = await open(file, 'r');
+  let read: number;
+  try {
+    ({ bytesRead: read } = await handle.read(head, 0, HEADER_BYTES, 0));
+  } finally {
+    await handle.close();
+  }
+  return { conf, encoding: conf.encoding ?? headerEncoding(head.subarray(0, read).toString('latin1')) ?? config.encoding };
+}
+
+/** Where a large script's header encoding is looked for. */
+const HEADER_BYTES = 64 * 1024;
 
 /**
  * Reads a script and its settings (§10): the `.conf` file beside it and the `-- flyway:` header. An

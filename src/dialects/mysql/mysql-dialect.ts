@@ -4,6 +4,7 @@ import type { AppliedMigration, NewHistoryRow } from '../../engine/types.js';
 import { MigrationVersion } from '../../engine/version.js';
 import type { Dialect, LockOptions, SessionInfo, SqlStatement } from '../dialect.js';
 import { StatementError } from '../dialect.js';
+import type { SplitPass } from '../statement-stream.js';
 import { dropNonTableStatements, dropSequenceStatements, dropTableStatements, isEmpty } from './clean.js';
 import {
   createIndexSql,
@@ -18,7 +19,7 @@ import {
 } from './history-sql.js';
 import { connectionOptions, connectMysql, type MysqlServerOptions, type Select } from './mysql-client.js';
 import { acquireNamedLock, mysqlLockName, releaseNamedLock } from './named-lock.js';
-import { splitMysqlScript } from './splitter.js';
+import { mysqlSplitPass, splitMysqlScript } from './splitter.js';
 
 type Product = 'mysql' | 'mariadb';
 const DISPLAY_NAME: Record<Product, string> = { mysql: 'MySQL', mariadb: 'MariaDB' };
@@ -271,6 +272,10 @@ export class MysqlDialect implements Dialect {
 
   splitScript(text: string, file: string): SqlStatement[] {
     return splitMysqlScript(text, file);
+  }
+
+  splitPass(file: string): SplitPass {
+    return mysqlSplitPass(file);
   }
 
   /** Sent as text (not prepared): stored programs and most DDL cannot be prepared, and `?` is literal. */

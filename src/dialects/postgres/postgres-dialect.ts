@@ -2,12 +2,14 @@ import { ConnectionError, LockTimeoutError } from '../../errors.js';
 import type { AppliedMigration, NewHistoryRow } from '../../engine/types.js';
 import { MigrationVersion } from '../../engine/version.js';
 import type { Dialect, LockOptions, SessionInfo, SqlStatement } from '../dialect.js';
-import { StatementError } from '../dialect.js';
+import { BatchStatementError, StatementError } from '../dialect.js';
+import type { SplitPass } from '../statement-stream.js';
+import { batchText, statementAt } from '../batch-text.js';
 import { javaStringHash } from '../java-hash.js';
 import { cleanStatements, SCHEMA_OBJECT_COUNT_SQL } from './clean.js';
 import type { PgConnection, PgConnector } from './connection.js';
 import { addPrimaryKeySql, createIndexSql, createTableSql, insertRowSql, selectRowsSql } from './history-sql.js';
-import { splitPostgresScript } from './splitter.js';
+import { postgresSplitPass, splitPostgresScript } from './splitter.js';
 
 /** "Flyway" in ASCII: the base Flyway adds the table's hash to, so both tools contend for one key. */
 const FLYWAY_LOCK_BASE = 0x466c79776179n;
@@ -47,6 +49,8 @@ export class PostgresDialect implements Dialect {
 
   async connect(): Promise<void> {
     this.connection = await this.connector();
+    const queryBatch = this.connection.queryBatch;
+    this.executeBatch = queryBatch === undefined ? undefined : (statements) => this.executeBatchOn(queryBatch, statements);
     const version = await this.connection.query('SHOW server_version_num');
     this.serverMajor = Math.floor(Number(version.rows[0]?.server_version_num ?? 0) / 10000);
     await this.useClientTimeZone();
@@ -237,6 +241,25 @@ export class PostgresDialect implements Dialect {
 
   splitScript(text: string, file: string): SqlStatement[] {
     return splitPostgresScript(text, file, { serverMajorVersion: this.serverMajor });
+  }
+
+  splitPass(file: string): SplitPass {
+    return postgresSplitPass(file, { serverMajorVersion: this.serverMajor });
+  }
+
+  /** Set by connect() when the driver can send a multi-statement query (the server's can, PGlite's not). */
+  executeBatch?: (statements: SqlStatement[]) => Promise<void>;
+
+  private async executeBatchOn(queryBatch: (sql: string) => Promise<void>, statements: SqlStatement[]): Promise<void> {
+    const batch = batchText(statements);
+    try {
+      await queryBatch(batch.text);
+    } catch (error) {
+      const failed = toStatementError(error);
+      const completed = (error as { completed?: unknown }).completed;
+      const at = statementAt(batch, failed.position, typeof completed === 'number' ? completed : null);
+      throw new BatchStatementError(at.index, new StatementError(failed.message, failed.sqlState, at.position, failed.detail, error));
+    }
   }
 
   async execute(statement: SqlStatement): Promise<void> {
