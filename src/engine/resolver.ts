@@ -119,11 +119,9 @@ async function wholeChecksums(file: string, script: string, name: MigrationName,
  * checksums as the text streams past. A failure is reported by the whole-text path, which says where.
  */
 async function streamChecksums(file: string, script: string, name: MigrationName, config: ResolverConfig, values: () => Record<string, string> | null): Promise<Checksums> {
-  const replace = (raw: string, where: string) => {
-    const known = raw.includes(config.placeholderPrefix) ? values() : null;
-    return known === null ? raw : replacePlaceholders(raw, known, { prefix: config.placeholderPrefix, suffix: config.placeholderSuffix, file: where });
-  };
-  const { conf, encoding } = await confAndEncoding(file, script, config, replace);
+  const replace = settingReplacer(config, values);
+  const conf = await readConf(file, script, config, replace);
+  const encoding = conf.encoding ?? (await headerEncodingOf(file)) ?? config.encoding;
   const raw = new Checksum();
   let replaced: Checksum | null = null;
   let placeholders: PlaceholderStream | null = null;
@@ -151,22 +149,34 @@ async function streamChecksums(file: string, script: string, name: MigrationName
   return { scriptConfig: scriptConfig ?? conf, rawChecksum: raw.value(), replacedChecksum: replaced?.value() ?? null };
 }
 
-async function confAndEncoding(file: string, script: string, config: ResolverConfig, replace: (raw: string, where: string) => string): Promise<{ conf: ScriptConfig; encoding: string }> {
+/** Placeholders in script settings are replaced only where one appears: most scripts need no values. */
+function settingReplacer(config: ResolverConfig, values: () => Record<string, string> | null): (raw: string, where: string) => string {
+  return (raw, where) => {
+    const known = raw.includes(config.placeholderPrefix) ? values() : null;
+    return known === null ? raw : replacePlaceholders(raw, known, { prefix: config.placeholderPrefix, suffix: config.placeholderSuffix, file: where });
+  };
+}
+
+/** The `.conf` file beside a script, or no settings when there is none. */
+async function readConf(file: string, script: string, config: ResolverConfig, replace: (raw: string, where: string) => string): Promise<ScriptConfig> {
   const confFile = `${file}.conf`;
   const confBytes = await readFile(confFile).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return null;
     throw new ResolverError('UNREADABLE_MIGRATION', `Unable to read script configuration ${confFile}: ${error.message}`, { location: confFile, cause: error });
   });
-  const conf = confBytes === null ? {} : parseConfFile(decodeScript(confBytes, config.encoding, confFile), `${script}.conf`, replace);
+  return confBytes === null ? {} : parseConfFile(decodeScript(confBytes, config.encoding, confFile), `${script}.conf`, replace);
+}
+
+/** The encoding a large script's header names, read from its first bytes as ASCII. */
+async function headerEncodingOf(file: string): Promise<string | undefined> {
   const head = Buffer.alloc(HEADER_BYTES);
   const handle = await open(file, 'r');
-  let read: number;
   try {
-    ({ bytesRead: read } = await handle.read(head, 0, HEADER_BYTES, 0));
+    const { bytesRead } = await handle.read(head, 0, HEADER_BYTES, 0);
+    return headerEncoding(head.subarray(0, bytesRead).toString('latin1'));
   } finally {
     await handle.close();
   }
-  return { conf, encoding: conf.encoding ?? headerEncoding(head.subarray(0, read).toString('latin1')) ?? config.encoding };
 }
 
 /** Where a large script's header encoding is looked for. */
@@ -182,16 +192,8 @@ export async function readWithScriptConfig(
   config: ResolverConfig,
   values: () => Record<string, string> | null,
 ): Promise<{ text: string; scriptConfig: ScriptConfig }> {
-  const replace = (raw: string, where: string) => {
-    const known = raw.includes(config.placeholderPrefix) ? values() : null;
-    return known === null ? raw : replacePlaceholders(raw, known, { prefix: config.placeholderPrefix, suffix: config.placeholderSuffix, file: where });
-  };
-  const confFile = `${file}.conf`;
-  const confBytes = await readFile(confFile).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return null;
-    throw new ResolverError('UNREADABLE_MIGRATION', `Unable to read script configuration ${confFile}: ${error.message}`, { location: confFile, cause: error });
-  });
-  const conf = confBytes === null ? {} : parseConfFile(decodeScript(confBytes, config.encoding, confFile), `${script}.conf`, replace);
+  const replace = settingReplacer(config, values);
+  const conf = await readConf(file, script, config, replace);
   const bytes = await readBytes(file);
   // The header is read before the script can be decoded, as ASCII, so its encoding can be honoured.
   const encoding = conf.encoding ?? headerEncoding(bytes.toString('latin1')) ?? config.encoding;
