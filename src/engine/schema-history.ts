@@ -9,7 +9,7 @@ export const SCHEMA_MARKER_DESCRIPTION = '<< Flyway Schema Creation >>';
 export type RowInput = Omit<NewHistoryRow, 'installedRank'>;
 
 /** Flyway shortens what does not fit its columns rather than failing the migration. */
-function fitted(row: RowInput): RowInput {
+export function fitted(row: RowInput): RowInput {
   const description = abbreviateDescription(row.description);
   const script = row.script.length > SCRIPT_MAX ? `...${row.script.slice(3, SCRIPT_MAX)}` : row.script;
   return { ...row, description, script };

@@ -42,7 +42,7 @@ export interface ScriptSource {
 /** Scripts up to this size are read once and kept split; larger ones are read again to run. */
 const KEEP_WHOLE_BYTES = 1 << 20;
 /** Statement text sent in one round trip: few round trips, and well below MySQL's max_allowed_packet. */
-const BATCH_CHARS = 1 << 20;
+const BATCH_CHARS = 1 << 18;
 
 /**
  * Reads and splits a migration before anything runs, so that a broken script (unterminated quote,

@@ -7,6 +7,7 @@ import { currentVersion, pendingMigrations } from '../info.js';
 import type { CallbackEvent } from '../filename.js';
 import { fireCallbacks, fireErrorCallbacks, withCallbacks } from '../callbacks.js';
 import type { RowInput } from '../schema-history.js';
+import { fitted } from '../schema-history.js';
 import { withLock } from '../lock.js';
 import type { MigrateOutput, MigrateResult } from '../results.js';
 import type { PreparedScript } from '../script.js';
@@ -159,14 +160,20 @@ export async function runLocked(ctx: EngineContext, job: LockedScript): Promise<
   }
 }
 
-/** Applies one prepared migration under the lock; returns false when another process got there first. */
-async function applyOne(ctx: EngineContext, resolved: ResolvedMigration[], target: string, script: PreparedScript, done: MigrateOutput[]): Promise<boolean> {
+/**
+ * Applies one prepared migration under the lock. Returns the history as it now stands (the rows read
+ * under the lock plus the one written), or null when another process got there first.
+ */
+async function applyOne(ctx: EngineContext, resolved: ResolvedMigration[], target: string, script: PreparedScript, done: MigrateOutput[]): Promise<AppliedMigration[] | null> {
   const migration = script.migration;
+  let underLock: AppliedMigration[] = [];
+  const row = rowFor(ctx, migration);
   const executionTime = await runLocked(ctx, {
     script,
-    row: rowFor(ctx, migration),
+    row,
     events: { before: 'beforeEachMigrate', after: 'afterEachMigrate', error: 'afterEachMigrateError' },
     announce: (rows) => {
+      underLock = rows;
       const next = dueMigrations(infosFor(ctx, resolved, rows, target))[0];
       if (next?.resolved !== migration) return null;
       const outOfOrder = next.version !== null && rows.some((r) => r.success && r.version !== null && next.version !== null && r.version.compareTo(next.version) > 0);
@@ -174,9 +181,18 @@ async function applyOne(ctx: EngineContext, resolved: ResolvedMigration[], targe
     },
     failed: (error, rolledBack) => migrationFailed(ctx, migration, error, rolledBack),
   });
-  if (executionTime === null) return false;
+  if (executionTime === null) return null;
   done.push(output(ctx, migration, executionTime));
-  return true;
+  const installedRank = underLock.reduce((max, r) => Math.max(max, r.installedRank), 0) + 1;
+  const stored = fitted({ ...row, executionTime, success: true });
+  const written: AppliedMigration = {
+    ...stored,
+    version: migration.version,
+    installedRank,
+    installedBy: stored.installedBy ?? ctx.session.user,
+    installedOn: new Date(),
+  };
+  return [...underLock, written];
 }
 
 /**
@@ -289,12 +305,16 @@ export async function migrate(ctx: EngineContext): Promise<MigrateResult> {
       refuseFailed(ctx, initial.infos);
       await applyGroup(ctx, resolved, target, done);
     } else {
+      // The history is read under the lock for each migration; between them, what this process wrote
+      // stands for it. Should another process apply something meanwhile, the check under the lock sees
+      // it, and the history is read afresh.
+      let rows = initial.applied;
       for (;;) {
-        const infos = infosFor(ctx, resolved, await ctx.history.read(), target);
+        const infos = infosFor(ctx, resolved, rows, target);
         refuseFailed(ctx, infos);
         const next = dueMigrations(infos)[0]?.resolved;
         if (!next) break;
-        await applyOne(ctx, resolved, target, await prepareScript(ctx, next), done);
+        rows = (await applyOne(ctx, resolved, target, await prepareScript(ctx, next), done)) ?? (await ctx.history.read());
       }
     }
   } catch (error) {
