@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from 'node:fs';
 import { open, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
@@ -42,8 +43,11 @@ interface Candidate {
 export async function resolveMigrations(config: ResolverConfig, opts: ResolveOptions): Promise<ResolvedMigration[]> {
   const candidates: Candidate[] = [];
   const invalidNames: string[] = [];
+  const listed = new Set<string>();
   for (const root of await locationRoots(config, opts.warn)) {
-    for (const file of await listFiles(root)) {
+    const files = await listFiles(root);
+    for (const file of files) listed.add(file);
+    for (const file of files) {
       const name = parseMigrationFilename(path.basename(file), config);
       if (name === null || name.kind === 'callback') continue;
       if (name.kind === 'invalid') invalidNames.push(name.error);
@@ -53,7 +57,7 @@ export async function resolveMigrations(config: ResolverConfig, opts: ResolveOpt
   checkNaming(invalidNames, config.validateMigrationNaming, opts.warn);
 
   const migrations: ResolvedMigration[] = [];
-  for (const candidate of candidates) migrations.push(await resolveOne(candidate, config, opts));
+  for (const candidate of candidates) migrations.push(await resolveOne(candidate, config, opts, listed.has(`${candidate.file}.conf`)));
 
   const versioned = sortByVersion(migrations.filter((m) => m.kind === 'versioned'));
   const undo = sortByVersion(migrations.filter((m) => m.kind === 'undo'));
@@ -71,14 +75,14 @@ export async function loadScriptText(m: ResolvedMigration, encoding: string): Pr
   return stripBom(await readScript(m.physicalPath, m.scriptConfig?.encoding ?? encoding));
 }
 
-async function resolveOne({ root, file, name }: Candidate, config: ResolverConfig, opts: ResolveOptions): Promise<ResolvedMigration> {
+async function resolveOne({ root, file, name }: Candidate, config: ResolverConfig, opts: ResolveOptions, hasConf: boolean): Promise<ResolvedMigration> {
   const script = path.relative(root, file).split(path.sep).join('/');
   // Asked for only when something is to be replaced: most scripts need no values.
   let values: Record<string, string> | null | undefined;
   const valuesOf = () => (values === undefined ? (values = opts.placeholdersFor(script)) : values);
-  const large = (await stat(file).catch(() => null))?.size ?? 0;
+  const large = fileSize(file);
   const { scriptConfig, rawChecksum, replacedChecksum } =
-    large > STREAM_ABOVE_BYTES ? await streamChecksums(file, script, name, config, valuesOf) : await wholeChecksums(file, script, name, config, valuesOf);
+    large > STREAM_ABOVE_BYTES ? await streamChecksums(file, script, name, config, valuesOf, hasConf) : await wholeChecksums(file, script, name, config, valuesOf, hasConf);
   return {
     kind: name.kind,
     version: name.kind === 'repeatable' ? null : name.version,
@@ -91,6 +95,15 @@ async function resolveOne({ root, file, name }: Candidate, config: ResolverConfi
     equivalentChecksum: replacedChecksum === null ? null : rawChecksum,
     ...(Object.keys(scriptConfig).length > 0 ? { scriptConfig } : {}),
   };
+}
+
+/** 0 for a file that cannot be read: reading it whole then reports why. */
+export function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
 }
 
 /** Scripts larger than this are read in pieces, so that memory does not grow with them. */
@@ -107,8 +120,8 @@ function replacementFor(name: MigrationName, scriptConfig: ScriptConfig, config:
   return name.kind === 'repeatable' && (scriptConfig.placeholderReplacement ?? config.placeholderReplacement) ? values() : null;
 }
 
-async function wholeChecksums(file: string, script: string, name: MigrationName, config: ResolverConfig, values: () => Record<string, string> | null): Promise<Checksums> {
-  const { text, scriptConfig } = await readWithScriptConfig(file, script, config, values);
+async function wholeChecksums(file: string, script: string, name: MigrationName, config: ResolverConfig, values: () => Record<string, string> | null, hasConf: boolean): Promise<Checksums> {
+  const { text, scriptConfig } = await readWithScriptConfig(file, script, config, values, hasConf);
   const replacement = replacementFor(name, scriptConfig, config, values);
   const options = { prefix: config.placeholderPrefix, suffix: config.placeholderSuffix, file: script };
   return { scriptConfig, rawChecksum: checksum(text), replacedChecksum: replacement === null ? null : checksum(replacePlaceholders(text, replacement, options)) };
@@ -118,9 +131,9 @@ async function wholeChecksums(file: string, script: string, name: MigrationName,
  * The same as wholeChecksums, reading the script in pieces: its header from the first piece, both
  * checksums as the text streams past. A failure is reported by the whole-text path, which says where.
  */
-async function streamChecksums(file: string, script: string, name: MigrationName, config: ResolverConfig, values: () => Record<string, string> | null): Promise<Checksums> {
+async function streamChecksums(file: string, script: string, name: MigrationName, config: ResolverConfig, values: () => Record<string, string> | null, hasConf: boolean): Promise<Checksums> {
   const replace = settingReplacer(config, values);
-  const conf = await readConf(file, script, config, replace);
+  const conf = hasConf ? await readConf(file, script, config, replace) : {};
   const encoding = conf.encoding ?? (await headerEncodingOf(file)) ?? config.encoding;
   const raw = new Checksum();
   let replaced: Checksum | null = null;
@@ -143,7 +156,7 @@ async function streamChecksums(file: string, script: string, name: MigrationName
     }
     if (placeholders) replaced?.add(placeholders.end());
   } catch (error) {
-    await wholeChecksums(file, script, name, config, values);
+    await wholeChecksums(file, script, name, config, values, hasConf);
     throw error;
   }
   return { scriptConfig: scriptConfig ?? conf, rawChecksum: raw.value(), replacedChecksum: replaced?.value() ?? null };
@@ -191,10 +204,12 @@ export async function readWithScriptConfig(
   script: string,
   config: ResolverConfig,
   values: () => Record<string, string> | null,
+  hasConf = true,
 ): Promise<{ text: string; scriptConfig: ScriptConfig }> {
   const replace = settingReplacer(config, values);
-  const conf = await readConf(file, script, config, replace);
-  const bytes = await readBytes(file);
+  // The resolver knows from its listing whether the .conf exists, which saves a failing open per script.
+  const conf = hasConf ? await readConf(file, script, config, replace) : {};
+  const bytes = readBytes(file);
   // The header is read before the script can be decoded, as ASCII, so its encoding can be honoured.
   const encoding = conf.encoding ?? headerEncoding(bytes.toString('latin1')) ?? config.encoding;
   const text = decodeScript(bytes, encoding, file);
@@ -202,12 +217,16 @@ export async function readWithScriptConfig(
 }
 
 async function readScript(file: string, encoding: string): Promise<string> {
-  return decodeScript(await readBytes(file), encoding, file);
+  return decodeScript(readBytes(file), encoding, file);
 }
 
-async function readBytes(file: string): Promise<Buffer> {
+/**
+ * Read synchronously: a script is read whole only when it is small, and a thousand small reads through
+ * the thread pool cost a second of round trips where direct reads take milliseconds.
+ */
+function readBytes(file: string): Buffer {
   try {
-    return await readFile(file);
+    return readFileSync(file);
   } catch (cause) {
     throw new ResolverError('UNREADABLE_MIGRATION', `Unable to read migration ${file}: ${(cause as Error).message}`, {
       hint: 'Check that the file exists and that godwit may read it.',

@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import type { SqlStatement } from '../dialects/dialect.js';
 import { BatchStatementError, StatementError } from '../dialects/dialect.js';
 import { StatementStream } from '../dialects/statement-stream.js';
@@ -6,7 +5,7 @@ import { ScriptError } from '../errors.js';
 import type { EngineContext } from './context.js';
 import { placeholdersFor } from './context.js';
 import { PlaceholderStream, replacePlaceholders } from './placeholders.js';
-import { loadScriptText } from './resolver.js';
+import { fileSize, loadScriptText } from './resolver.js';
 import { scriptPieces } from './script-reader.js';
 import type { ScriptConfig } from './script-config.js';
 import type { ResolvedMigration } from './types.js';
@@ -50,11 +49,8 @@ const BATCH_CHARS = 1 << 18;
  * checked in a pass that keeps no statement, then read again as it runs: memory does not grow with it.
  */
 export async function prepareScript(ctx: EngineContext, migration: ResolvedMigration): Promise<PreparedScript> {
-  const size = await stat(migration.physicalPath).then((s) => s.size, () => 0);
-  if (size <= KEEP_WHOLE_BYTES) {
-    const statements: SqlStatement[] = [];
-    for await (const statement of scriptStatements(ctx, migration)) statements.push(statement);
-    return { migration, statements, transactional: checkStatements(ctx, migration, statements) };
+  if (fileSize(migration.physicalPath) <= KEEP_WHOLE_BYTES) {
+    return { migration, ...prepareStatements(ctx, migration, await loadScriptText(migration, ctx.config.encoding)) };
   }
   const statements: AsyncIterable<SqlStatement> = { [Symbol.asyncIterator]: () => scriptStatements(ctx, migration) };
   const kinds = new StatementKinds();
