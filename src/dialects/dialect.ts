@@ -124,8 +124,11 @@ export interface Dialect {
   historyTableExists(schema: string, table: string): Promise<boolean>;
   /** Flyway's exact DDL; `baseline`, when given, is inserted where Flyway inserts it. */
   createHistoryTable(schema: string, table: string, options: { tablespace?: string | undefined; baseline?: NewHistoryRow }): Promise<void>;
-  /** All rows, by installed_rank. Unknown types are returned as stored: the engine names them. */
-  readHistory(schema: string, table: string): Promise<AppliedMigration[]>;
+  /**
+   * All rows, by installed_rank, or with `afterRank` only those ranked above it. Unknown types are
+   * returned as stored: the engine names them.
+   */
+  readHistory(schema: string, table: string, afterRank?: number): Promise<AppliedMigration[]>;
   /** `installedBy` null means "the session user" (the database's own notion of it). */
   insertHistoryRow(schema: string, table: string, row: NewHistoryRow): Promise<void>;
   updateHistoryRow(schema: string, table: string, installedRank: number, values: { description: string; type: string; checksum: number | null }): Promise<void>;

@@ -45,6 +45,15 @@ export class SchemaHistory {
   }
 
   /**
+   * `known` and the rows written since, as Flyway refreshes its cache of the history: only rows ranked
+   * above the known ones are read. `known` must be rows read earlier plus this process's own committed ones.
+   */
+  async readAfter(known: AppliedMigration[]): Promise<AppliedMigration[]> {
+    const last = known.reduce((max, r) => Math.max(max, r.installedRank), -1);
+    return [...known, ...(await this.dialect.readHistory(this.schema, this.table, last))];
+  }
+
+  /**
    * Appends a row with the next rank. Must be called under the lock, with `rows` read under it too. A
    * schema marker on an empty table gets rank 0, as Flyway gives it.
    */

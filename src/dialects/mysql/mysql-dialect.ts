@@ -229,8 +229,8 @@ export class MysqlDialect implements Dialect {
     await this.db.query(createIndexSql(names));
   }
 
-  async readHistory(schema: string, table: string): Promise<AppliedMigration[]> {
-    const rows = await this.select(selectRowsSql(this.qualified(schema, table)), []);
+  async readHistory(schema: string, table: string, afterRank?: number): Promise<AppliedMigration[]> {
+    const rows = await this.select(selectRowsSql(this.qualified(schema, table), afterRank !== undefined), afterRank === undefined ? [] : [afterRank]);
     return rows.map((row) => ({
       installedRank: Number(row.installed_rank),
       version: row.version == null ? null : MigrationVersion.parse(String(row.version)),

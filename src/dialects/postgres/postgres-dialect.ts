@@ -185,8 +185,9 @@ export class PostgresDialect implements Dialect {
     await this.db.query(createIndexSql(names));
   }
 
-  async readHistory(schema: string, table: string): Promise<AppliedMigration[]> {
-    const result = await this.db.query(selectRowsSql(this.qualified(schema, table)));
+  async readHistory(schema: string, table: string, afterRank?: number): Promise<AppliedMigration[]> {
+    const qualified = this.qualified(schema, table);
+    const result = afterRank === undefined ? await this.db.query(selectRowsSql(qualified)) : await this.db.query(selectRowsSql(qualified, true), [afterRank]);
     return result.rows.map((row) => ({
       installedRank: Number(row.installed_rank),
       version: row.version === null || row.version === undefined ? null : MigrationVersion.parse(String(row.version)),

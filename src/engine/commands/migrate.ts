@@ -111,6 +111,8 @@ export interface LockedScript {
    * script is no longer due because another process got there first.
    */
   announce(rows: AppliedMigration[]): string | null;
+  /** The history as last seen, to read only what was written since; without it, all of it is read. */
+  known?: AppliedMigration[];
   /** Callbacks run just before and after the script, in its transaction, and after it failed. */
   events: { before: CallbackEvent; after: CallbackEvent; error: CallbackEvent };
   /** Reports the failure as Flyway does and builds the error to throw. */
@@ -128,7 +130,7 @@ export async function runLocked(ctx: EngineContext, job: LockedScript): Promise<
   let executionTime = 0;
   try {
     return await withLock(ctx, { transaction: script.transactional }, async () => {
-      const rows = await history.read();
+      const rows = job.known ? await history.readAfter(job.known) : await history.read();
       const announcement = job.announce(rows);
       if (announcement === null) return null;
       await fireCallbacks(ctx, job.events.before, { inCurrentTransaction: true });
@@ -164,13 +166,14 @@ export async function runLocked(ctx: EngineContext, job: LockedScript): Promise<
  * Applies one prepared migration under the lock. Returns the history as it now stands (the rows read
  * under the lock plus the one written), or null when another process got there first.
  */
-async function applyOne(ctx: EngineContext, resolved: ResolvedMigration[], target: string, script: PreparedScript, done: MigrateOutput[]): Promise<AppliedMigration[] | null> {
+async function applyOne(ctx: EngineContext, resolved: ResolvedMigration[], target: string, script: PreparedScript, known: AppliedMigration[], done: MigrateOutput[]): Promise<AppliedMigration[] | null> {
   const migration = script.migration;
   let underLock: AppliedMigration[] = [];
   const row = rowFor(ctx, migration);
   const executionTime = await runLocked(ctx, {
     script,
     row,
+    known,
     events: { before: 'beforeEachMigrate', after: 'afterEachMigrate', error: 'afterEachMigrateError' },
     announce: (rows) => {
       underLock = rows;
@@ -314,7 +317,7 @@ export async function migrate(ctx: EngineContext): Promise<MigrateResult> {
         refuseFailed(ctx, infos);
         const next = dueMigrations(infos)[0]?.resolved;
         if (!next) break;
-        rows = (await applyOne(ctx, resolved, target, await prepareScript(ctx, next), done)) ?? (await ctx.history.read());
+        rows = (await applyOne(ctx, resolved, target, await prepareScript(ctx, next), rows, done)) ?? (await ctx.history.read());
       }
     }
   } catch (error) {
