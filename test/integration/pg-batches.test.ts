@@ -66,4 +66,16 @@ describe.skipIf(server === null)('batched statements on PostgreSQL', () => {
     expect(error.sqlState).toBe('23505');
     expect(error.lineNumber).toBe(rows + 1);
   });
+
+  it('refuses an unknown placeholder near the end of a large script before running any of it', async () => {
+    const inserts = Array.from({ length: 60_000 }, (_, n) => `INSERT INTO t VALUES (${n}, 'row ${n} with some padding text');`).join('\n');
+    const script = `CREATE TABLE t (id int, note text);\n${inserts}\nINSERT INTO t VALUES (0, '\${nobody}');\n`;
+    const location = writeLocation(root, 'largeplaceholder', { 'V1__Big.sql': script });
+    const result = await runCli([...db.args, location, '-schemas=largeplaceholder', 'migrate']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('ERROR: No value provided for placeholder: ${nobody}.');
+    expect(result.stderr).toContain('V1__Big.sql at line 60002');
+    const { rows } = await db.client.query("SELECT 1 FROM pg_tables WHERE schemaname = 'largeplaceholder' AND tablename = 't'");
+    expect(rows).toHaveLength(0);
+  });
 });
