@@ -340,7 +340,8 @@ export async function migrate(ctx: EngineContext): Promise<MigrateResult> {
     throw error;
   }
 
-  const final = await readSnapshot(ctx, resolved);
+  // Nothing applied: the history is as read at the start.
+  const final = done.length === 0 ? initial : await readSnapshot(ctx, resolved);
   const finalVersion = currentVersion(final.infos)?.version?.text ?? null;
   const elapsed = formatDuration(performance.now() - started);
   if (done.length === 0) {
