@@ -1,14 +1,11 @@
 import { parseArgv, helpText, type ParsedArgs } from '../config/argv.js';
 import { ConfigError, MigrationFailedError } from '../errors.js';
-import { describeConfig, loadConfig } from '../config/load.js';
 import { redact } from '../config/redact.js';
-import { Godwit } from '../engine/godwit.js';
+import type { Godwit } from '../engine/godwit.js';
 import type { CommandResult } from '../engine/results.js';
 import { GODWIT_VERSION } from '../version.js';
-import { consoleLogger } from './console-logger.js';
 import { errorJson, formatError } from './errors.js';
-import { Progress } from './progress.js';
-import { renderInfo } from './render-info.js';
+import type { Progress } from './progress.js';
 import { signalExitCode, watchSignals, type StopSignal } from './signals.js';
 
 function run(godwit: Godwit, command: string, parsed: ParsedArgs): Promise<CommandResult> {
@@ -90,6 +87,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       process.stdout.write(`${helpText()}\n`);
       return 0;
     }
+    // Loaded only for a command: --version and --help stay quick, and each driver loads with its dialect.
+    const [{ describeConfig, loadConfig }, { Godwit }, { consoleLogger }, { Progress }] = await Promise.all([
+      import('../config/load.js'),
+      import('../engine/godwit.js'),
+      import('./console-logger.js'),
+      import('./progress.js'),
+    ]);
     const loaded = loadConfig({ settings: parsed.settings, env, cwd: process.cwd() });
     const { config } = loaded;
     secrets.push(config.password);
@@ -111,7 +115,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       for (const command of parsed.commands) {
         const result = await run(godwit, command, parsed);
         results.push(result);
-        if (!json && result.operation === 'info') process.stdout.write(`${clean(renderInfo(result))}\n`);
+        if (!json && result.operation === 'info') {
+          const { renderInfo } = await import('./render-info.js');
+          process.stdout.write(`${clean(renderInfo(result))}\n`);
+        }
         if (result.operation === 'check') checkFailed ||= !result.passed;
         if (!json && result.operation === 'check') process.stdout.write(clean((await import('./render-check.js')).renderCheck(result)));
       }

@@ -1,4 +1,5 @@
 import type { AppliedMigration, NewHistoryRow } from '../engine/types.js';
+import type { SplitPass } from './statement-stream.js';
 
 /** One statement of a script, as the dialect's splitter cut it. */
 export interface SqlStatement {
@@ -27,6 +28,17 @@ export class StatementError extends Error {
     this.sqlState = sqlState;
     this.position = position;
     this.detail = detail;
+  }
+}
+
+/** A statement of a batch the database refused: which one (0-based), and the error as if it ran alone. */
+export class BatchStatementError extends Error {
+  constructor(
+    readonly index: number,
+    readonly error: StatementError,
+  ) {
+    super(error.message, { cause: error });
+    this.name = 'BatchStatementError';
   }
 }
 
@@ -118,8 +130,11 @@ export interface Dialect {
   historyTableExists(schema: string, table: string): Promise<boolean>;
   /** Flyway's exact DDL; `baseline`, when given, is inserted where Flyway inserts it. */
   createHistoryTable(schema: string, table: string, options: { tablespace?: string | undefined; baseline?: NewHistoryRow }): Promise<void>;
-  /** All rows, by installed_rank. Unknown types are returned as stored: the engine names them. */
-  readHistory(schema: string, table: string): Promise<AppliedMigration[]>;
+  /**
+   * All rows, by installed_rank, or with `afterRank` only those ranked above it. Unknown types are
+   * returned as stored: the engine names them.
+   */
+  readHistory(schema: string, table: string, afterRank?: number): Promise<AppliedMigration[]>;
   /** `installedBy` null means "the session user" (the database's own notion of it). */
   insertHistoryRow(schema: string, table: string, row: NewHistoryRow): Promise<void>;
   updateHistoryRow(schema: string, table: string, installedRank: number, values: { description: string; type: string; checksum: number | null }): Promise<void>;
@@ -131,6 +146,11 @@ export interface Dialect {
 
   /** Cuts a script into statements. Throws ScriptError naming `file` and the line for unterminated text. */
   splitScript(text: string, file: string): SqlStatement[];
+  /**
+   * The splitter for one script read in pieces (see StatementStream): the statements equal
+   * splitScript's for the whole text. Called once per script.
+   */
+  splitPass(file: string): SplitPass;
   /** Runs one statement; a refusal is a StatementError. */
   execute(statement: SqlStatement): Promise<void>;
   /**
@@ -139,6 +159,14 @@ export interface Dialect {
    * transaction when it has one. A refusal is a StatementError.
    */
   query(sql: string, params?: readonly unknown[]): Promise<Array<Record<string, unknown>>>;
+  /**
+   * Runs statements in order in one round trip, stopping at the first refusal, which is a
+   * BatchStatementError naming the statement, its error's position within that statement's text.
+   * Called inside a transaction only, for statements without COPY rows that may run in one. Absent
+   * (after connect) when the driver cannot tell which statement of a batch failed: the engine then
+   * sends statements one by one.
+   */
+  executeBatch?(statements: SqlStatement[]): Promise<void>;
   /** Runs a configured SQL text (initSql) statement by statement. */
   executeScript(text: string, file: string): Promise<void>;
   /** Asks the server to cancel the statement in flight (signals). */

@@ -2,7 +2,6 @@ import type { ConnectionTarget } from '../config/jdbc-url.js';
 import { ConfigError } from '../errors.js';
 import type { Dialect } from './dialect.js';
 import { MysqlDialect } from './mysql/mysql-dialect.js';
-import { connectPgServer } from './postgres/pg-client.js';
 import { PostgresDialect } from './postgres/postgres-dialect.js';
 
 export interface DialectOptions {
@@ -16,7 +15,11 @@ export interface DialectOptions {
 export function createDialect(target: ConnectionTarget, options: DialectOptions): Dialect {
   switch (target.dialect) {
     case 'postgresql':
-      return new PostgresDialect(() => connectPgServer({ target, user: options.user, password: options.password }));
+      // Each driver is loaded when its dialect connects: a run needs one of them, and --version none.
+      return new PostgresDialect(async () => {
+        const { connectPgServer } = await import('./postgres/pg-client.js');
+        return connectPgServer({ target, user: options.user, password: options.password });
+      });
     case 'pglite':
       // Loaded on demand: PGlite's WebAssembly would slow every other start.
       return new PostgresDialect(async () => {

@@ -5,11 +5,14 @@ const LF = 10;
  * increasing order; jumping from one line ending to the next with indexOf keeps it off the hot path.
  */
 export class LineCounter {
-  private line = 1;
   private nextLf: number;
   private nextCr: number;
 
-  constructor(private readonly text: string) {
+  /** `line` is the number of the text's first line: a later piece of a streamed script starts further down. */
+  constructor(
+    private readonly text: string,
+    private line = 1,
+  ) {
     this.nextLf = text.indexOf('\n');
     this.nextCr = text.indexOf('\r');
   }

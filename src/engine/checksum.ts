@@ -10,10 +10,10 @@ const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
   return c;
 });
 
-function crc32(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) crc = CRC_TABLE[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) | 0;
+function crc32Update(crc: number, bytes: Uint8Array): number {
+  let c = crc;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return c;
 }
 
 /**
@@ -21,7 +21,25 @@ function crc32(bytes: Uint8Array): number {
  * with one BOM removed from the start. Line endings and blank lines therefore never change it.
  */
 export function checksum(text: string): number {
-  return crc32(Buffer.from(stripBom(text).replace(/[\r\n]/g, ''), 'utf8'));
+  const sum = new Checksum();
+  sum.add(text);
+  return sum.value();
+}
+
+/** Flyway's checksum of a text given in consecutive pieces, for scripts too large to hold whole. */
+export class Checksum {
+  private crc = 0xffffffff;
+  private first = true;
+
+  add(piece: string): void {
+    const text = this.first ? stripBom(piece) : piece;
+    if (piece !== '') this.first = false;
+    this.crc = crc32Update(this.crc, Buffer.from(text.replace(/[\r\n]/g, ''), 'utf8'));
+  }
+
+  value(): number {
+    return (this.crc ^ 0xffffffff) | 0;
+  }
 }
 
 /** Removes one leading U+FEFF, which is part of the file but must not reach the database. */
@@ -58,6 +76,21 @@ export function decodeScript(bytes: Buffer, encoding: string, file: string): str
   } catch (cause) {
     throw checksumError(file, encoding, badLine(bytes, textDecoder(label, encoding)), cause);
   }
+}
+
+/**
+ * Decodes a script piece by piece, as strictly as decodeScript. A failure names no line: the caller
+ * decodes the whole file with decodeScript to report it.
+ */
+export function pieceDecoder(encoding: string, file: string): (bytes: Buffer, last: boolean) => string {
+  const charset = encoding.trim().toLowerCase();
+  const singleByte = SINGLE_BYTE.get(charset);
+  if (singleByte !== undefined) return (bytes) => decodeSingleByte(bytes, singleByte, encoding, file);
+  let decoder: TextDecoder | undefined;
+  return (bytes, last) => {
+    decoder ??= textDecoder(charset === 'utf-16' ? utf16Label(bytes) : charset, encoding);
+    return decoder.decode(bytes, { stream: !last });
+  };
 }
 
 function decodeSingleByte(bytes: Buffer, charset: SingleByteCharset, encoding: string, file: string): string {

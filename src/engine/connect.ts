@@ -97,6 +97,7 @@ function observed(dialect: Dialect, signal: AbortSignal, statements: StatementOb
   const refuse = () => {
     if (signal.aborted) throw new StatementError(`canceling statement: ${reasonOf(signal)}`, QUERY_CANCELED, null, null);
   };
+  const executeBatch = dialect.executeBatch?.bind(dialect);
   const wrapped: Partial<Dialect> = {
     execute: async (statement) => {
       refuse();
@@ -111,6 +112,19 @@ function observed(dialect: Dialect, signal: AbortSignal, statements: StatementOb
       refuse();
       return dialect.query(sql, params);
     },
+    ...(executeBatch && {
+      executeBatch: async (batch: SqlStatement[]) => {
+        refuse();
+        // Progress counts every statement; the one it names while the batch runs is the batch's last.
+        for (const statement of batch) statements?.started(statement);
+        try {
+          return await executeBatch(batch);
+        } finally {
+          const last = batch.at(-1);
+          if (last) statements?.finished(last);
+        }
+      },
+    }),
     executeScript: async (text, file) => {
       refuse();
       return dialect.executeScript(text, file);

@@ -5,7 +5,7 @@ import type { AppliedMigration, NewHistoryRow } from './types.js';
 import { MigrationVersion } from './version.js';
 
 /** What a dry run still asks the database: reads and session set-up, which change no data. */
-const PASSED_THROUGH = new Set<string | symbol>(['connect', 'close', 'serverVersion', 'session', 'setTimeouts', 'quoteIdentifier', 'splitScript', 'cancel', 'tableSize']);
+const PASSED_THROUGH = new Set<string | symbol>(['connect', 'close', 'serverVersion', 'session', 'setTimeouts', 'quoteIdentifier', 'splitScript', 'splitPass', 'cancel', 'tableSize']);
 
 interface HistoryState {
   exists: boolean;
@@ -149,7 +149,8 @@ export function recordingDialect(dialect: Dialect, output: DryRunOutput, initSql
       emit(await render.createHistoryTable(schema, table, options));
       await state.createHistoryTable(schema, table, options.baseline);
     },
-    readHistory: async (schema, table) => [...(await state.history(schema, table)).rows],
+    readHistory: async (schema, table, afterRank) =>
+      (await state.history(schema, table)).rows.filter((row) => afterRank === undefined || row.installedRank > afterRank),
     insertHistoryRow: async (schema, table, row) => {
       emit(await render.insertHistoryRow(schema, table, row));
       await state.insert(schema, table, row);
@@ -166,6 +167,9 @@ export function recordingDialect(dialect: Dialect, output: DryRunOutput, initSql
     commit: async () => emit(await render.commit()),
     rollback: async () => emit(await render.rollback()),
     execute: async (statement) => run(statement),
+    executeBatch: async (batch) => {
+      for (const statement of batch) run(statement);
+    },
     query: () => {
       throw new GodwitError('DRY_RUN_CODE_MIGRATION', 'A dry run cannot render a code migration: what it sends depends on what its queries read.', {
         hint: 'Run the dry run on a set without pending code migrations, or apply them for real on a copy of the database.',

@@ -13,6 +13,47 @@ export interface PlaceholderOptions {
  * match without regard to case. Replaced values are not scanned again.
  */
 export function replacePlaceholders(text: string, values: Record<string, string>, opts: PlaceholderOptions): string {
+  return replaceIn(text, values, opts, true).replaced;
+}
+
+/**
+ * Replaces placeholders in a text read in pieces. A placeholder cut by a piece's end waits for the next
+ * piece. A failure says what is wrong but not where: the caller replaces in the whole text to report it.
+ */
+export class PlaceholderStream {
+  private pending = '';
+  /** As in StatementStream: a long unfinished `${…` is looked at again only once the text has doubled. */
+  private retryAt = 0;
+
+  constructor(
+    private readonly values: Record<string, string>,
+    private readonly opts: PlaceholderOptions,
+  ) {}
+
+  push(piece: string): string {
+    const text = this.pending + piece;
+    if (text.length < this.retryAt) {
+      this.pending = text;
+      return '';
+    }
+    const { replaced, rest } = replaceIn(text, this.values, this.opts, false);
+    this.pending = text.slice(rest);
+    this.retryAt = 2 * this.pending.length;
+    return replaced;
+  }
+
+  end(): string {
+    const text = this.pending;
+    this.pending = '';
+    return replaceIn(text, this.values, this.opts, true).replaced;
+  }
+}
+
+/**
+ * Replaces up to the end of the text, or (`final` false) up to a placeholder the text ends inside of,
+ * which `rest` then points at.
+ */
+function replaceIn(text: string, values: Record<string, string>, opts: PlaceholderOptions, final: boolean): { replaced: string; rest: number } {
   const { prefix, suffix, file } = opts;
   if (prefix === '' || suffix === '') {
     throw new ScriptError('CONFIGURATION', 'placeholderPrefix and placeholderSuffix must not be empty', {
@@ -25,6 +66,7 @@ export function replacePlaceholders(text: string, values: Record<string, string>
   for (let start = text.indexOf(prefix.charAt(0)); start !== -1; start = text.indexOf(prefix.charAt(0), pos)) {
     let matched = 1;
     while (matched < prefix.length && text[start + matched] === prefix[matched]) matched++;
+    if (!final && start + matched >= text.length) return held(parts, text, copied, start);
     if (matched < prefix.length) {
       // Flyway's reader also consumes the character that broke the match without looking at it again,
       // so `$${x}` is left alone; doing the same keeps repeatable checksums equal to Flyway's.
@@ -34,6 +76,7 @@ export function replacePlaceholders(text: string, values: Record<string, string>
     const nameStart = start + prefix.length;
     const end = text.indexOf(suffix, nameStart);
     if (end === -1) {
+      if (!final) return held(parts, text, copied, start);
       const shown = prefix + (text.slice(nameStart, nameStart + 40).split(/\r\n|\r|\n/)[0] ?? '');
       throw placeholderError(`Unterminated placeholder ${shown}: no closing ${suffix} before the end of the file`, text, start, file,
         `Close it with ${suffix}. Placeholders are replaced in comments and strings too, and there is no escape; set -placeholderReplacement=false if the script needs ${prefix} as it is.`);
@@ -45,7 +88,12 @@ export function replacePlaceholders(text: string, values: Record<string, string>
     copied = pos = end + suffix.length;
   }
   parts.push(text.slice(copied));
-  return parts.join('');
+  return { replaced: parts.join(''), rest: text.length };
+}
+
+function held(parts: string[], text: string, copied: number, start: number): { replaced: string; rest: number } {
+  parts.push(text.slice(copied, start));
+  return { replaced: parts.join(''), rest: start };
 }
 
 function missingValue(placeholder: string, name: string, text: string, start: number, file: string): ScriptError {

@@ -1,10 +1,12 @@
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { open, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { ResolverError } from '../errors.js';
-import { checksum, decodeScript, stripBom } from './checksum.js';
+import { Checksum, checksum, decodeScript, stripBom } from './checksum.js';
 import { parseCodeMigrationFilename, parseMigrationFilename, type NamingConfig, type ParsedFilename } from './filename.js';
-import { replacePlaceholders } from './placeholders.js';
+import { PlaceholderStream, replacePlaceholders } from './placeholders.js';
+import { scriptPieces } from './script-reader.js';
 import type { ScriptConfig } from './script-config.js';
 import { headerEncoding, mergeScriptConfig, parseConfFile, parseHeader } from './script-config.js';
 import type { ResolvedMigration } from './types.js';
@@ -43,8 +45,11 @@ interface Candidate {
 export async function resolveMigrations(config: ResolverConfig, opts: ResolveOptions): Promise<ResolvedMigration[]> {
   const candidates: Candidate[] = [];
   const invalidNames: string[] = [];
+  const listed = new Set<string>();
   for (const root of await locationRoots(config, opts.warn)) {
-    for (const file of await listFiles(root)) {
+    const files = await listFiles(root);
+    for (const file of files) listed.add(file);
+    for (const file of files) {
       const sql = parseMigrationFilename(path.basename(file), config);
       const name = sql ?? parseCodeMigrationFilename(path.basename(file), config);
       if (name === null || name.kind === 'callback') continue;
@@ -55,7 +60,7 @@ export async function resolveMigrations(config: ResolverConfig, opts: ResolveOpt
   checkNaming(invalidNames, config.validateMigrationNaming, opts.warn);
 
   const migrations: ResolvedMigration[] = [];
-  for (const candidate of candidates) migrations.push(await resolveOne(candidate, config, opts));
+  for (const candidate of candidates) migrations.push(await resolveOne(candidate, config, opts, listed.has(`${candidate.file}.conf`)));
 
   const versioned = sortByVersion(migrations.filter((m) => m.kind === 'versioned'));
   const undo = sortByVersion(migrations.filter((m) => m.kind === 'undo'));
@@ -73,22 +78,15 @@ export async function loadScriptText(m: Pick<ResolvedMigration, 'physicalPath' |
   return stripBom(await readScript(m.physicalPath, m.scriptConfig?.encoding ?? encoding));
 }
 
-async function resolveOne({ root, file, name, code }: Candidate, config: ResolverConfig, opts: ResolveOptions): Promise<ResolvedMigration> {
+async function resolveOne({ root, file, name, code }: Candidate, config: ResolverConfig, opts: ResolveOptions, hasConf: boolean): Promise<ResolvedMigration> {
   const script = path.relative(root, file).split(path.sep).join('/');
   if (code) return resolveCode(file, script, name);
   // Asked for only when something is to be replaced: most scripts need no values.
   let values: Record<string, string> | null | undefined;
   const valuesOf = () => (values === undefined ? (values = opts.placeholdersFor(script)) : values);
-  const { text, scriptConfig } = await readWithScriptConfig(file, script, config, valuesOf);
-  const rawChecksum = checksum(text);
-  let replacedChecksum: number | null = null;
-  const replacement = name.kind === 'repeatable' && (scriptConfig.placeholderReplacement ?? config.placeholderReplacement) ? valuesOf() : null;
-  if (replacement !== null) {
-    // A repeatable's checksum covers its placeholder values so that changing one re-runs it; the raw
-    // checksum stays valid as the equivalent one.
-    const replaced = replacePlaceholders(text, replacement, { prefix: config.placeholderPrefix, suffix: config.placeholderSuffix, file: script });
-    replacedChecksum = checksum(replaced);
-  }
+  const large = fileSize(file);
+  const { scriptConfig, rawChecksum, replacedChecksum } =
+    large > STREAM_ABOVE_BYTES ? await streamChecksums(file, script, name, config, valuesOf, hasConf) : await wholeChecksums(file, script, name, config, valuesOf, hasConf);
   return {
     kind: name.kind,
     version: name.kind === 'repeatable' ? null : name.version,
@@ -102,6 +100,104 @@ async function resolveOne({ root, file, name, code }: Candidate, config: Resolve
     ...(Object.keys(scriptConfig).length > 0 ? { scriptConfig } : {}),
   };
 }
+
+/** 0 for a file that cannot be read: reading it whole then reports why. */
+export function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Scripts larger than this are read in pieces, so that memory does not grow with them. */
+const STREAM_ABOVE_BYTES = 1 << 20;
+
+interface Checksums {
+  scriptConfig: ScriptConfig;
+  rawChecksum: number;
+  /** A repeatable's checksum covers its placeholder values so that changing one re-runs it; null otherwise. */
+  replacedChecksum: number | null;
+}
+
+function replacementFor(name: MigrationName, scriptConfig: ScriptConfig, config: ResolverConfig, values: () => Record<string, string> | null): Record<string, string> | null {
+  return name.kind === 'repeatable' && (scriptConfig.placeholderReplacement ?? config.placeholderReplacement) ? values() : null;
+}
+
+async function wholeChecksums(file: string, script: string, name: MigrationName, config: ResolverConfig, values: () => Record<string, string> | null, hasConf: boolean): Promise<Checksums> {
+  const { text, scriptConfig } = await readWithScriptConfig(file, script, config, values, hasConf);
+  const replacement = replacementFor(name, scriptConfig, config, values);
+  const options = { prefix: config.placeholderPrefix, suffix: config.placeholderSuffix, file: script };
+  return { scriptConfig, rawChecksum: checksum(text), replacedChecksum: replacement === null ? null : checksum(replacePlaceholders(text, replacement, options)) };
+}
+
+/**
+ * The same as wholeChecksums, reading the script in pieces: its header from the first piece, both
+ * checksums as the text streams past. A failure is reported by the whole-text path, which says where.
+ */
+async function streamChecksums(file: string, script: string, name: MigrationName, config: ResolverConfig, values: () => Record<string, string> | null, hasConf: boolean): Promise<Checksums> {
+  const replace = settingReplacer(config, values);
+  const conf = hasConf ? await readConf(file, script, config, replace) : {};
+  const encoding = conf.encoding ?? (await headerEncodingOf(file)) ?? config.encoding;
+  const raw = new Checksum();
+  let replaced: Checksum | null = null;
+  let placeholders: PlaceholderStream | null = null;
+  let scriptConfig: ScriptConfig | undefined;
+  try {
+    for await (const piece of scriptPieces(file, encoding)) {
+      if (scriptConfig === undefined) {
+        // The header ends at its first other line, long before the first piece does.
+        const lastBreak = Math.max(piece.lastIndexOf('\n'), piece.lastIndexOf('\r'));
+        scriptConfig = mergeScriptConfig(parseHeader(piece.slice(0, lastBreak + 1), script, replace), conf);
+        const replacement = replacementFor(name, scriptConfig, config, values);
+        if (replacement !== null) {
+          replaced = new Checksum();
+          placeholders = new PlaceholderStream(replacement, { prefix: config.placeholderPrefix, suffix: config.placeholderSuffix, file: script });
+        }
+      }
+      raw.add(piece);
+      if (placeholders) replaced?.add(placeholders.push(piece));
+    }
+    if (placeholders) replaced?.add(placeholders.end());
+  } catch (error) {
+    await wholeChecksums(file, script, name, config, values, hasConf);
+    throw error;
+  }
+  return { scriptConfig: scriptConfig ?? conf, rawChecksum: raw.value(), replacedChecksum: replaced?.value() ?? null };
+}
+
+/** Placeholders in script settings are replaced only where one appears: most scripts need no values. */
+function settingReplacer(config: ResolverConfig, values: () => Record<string, string> | null): (raw: string, where: string) => string {
+  return (raw, where) => {
+    const known = raw.includes(config.placeholderPrefix) ? values() : null;
+    return known === null ? raw : replacePlaceholders(raw, known, { prefix: config.placeholderPrefix, suffix: config.placeholderSuffix, file: where });
+  };
+}
+
+/** The `.conf` file beside a script, or no settings when there is none. */
+async function readConf(file: string, script: string, config: ResolverConfig, replace: (raw: string, where: string) => string): Promise<ScriptConfig> {
+  const confFile = `${file}.conf`;
+  const confBytes = await readFile(confFile).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw new ResolverError('UNREADABLE_MIGRATION', `Unable to read script configuration ${confFile}: ${error.message}`, { location: confFile, cause: error });
+  });
+  return confBytes === null ? {} : parseConfFile(decodeScript(confBytes, config.encoding, confFile), `${script}.conf`, replace);
+}
+
+/** The encoding a large script's header names, read from its first bytes as ASCII. */
+async function headerEncodingOf(file: string): Promise<string | undefined> {
+  const head = Buffer.alloc(HEADER_BYTES);
+  const handle = await open(file, 'r');
+  try {
+    const { bytesRead } = await handle.read(head, 0, HEADER_BYTES, 0);
+    return headerEncoding(head.subarray(0, bytesRead).toString('latin1'));
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Where a large script's header encoding is looked for. */
+const HEADER_BYTES = 64 * 1024;
 
 /**
  * A JavaScript or TypeScript migration. Flyway records no checksum for its Java migrations; godwit takes
@@ -131,18 +227,12 @@ export async function readWithScriptConfig(
   script: string,
   config: ResolverConfig,
   values: () => Record<string, string> | null,
+  hasConf = true,
 ): Promise<{ text: string; scriptConfig: ScriptConfig }> {
-  const replace = (raw: string, where: string) => {
-    const known = raw.includes(config.placeholderPrefix) ? values() : null;
-    return known === null ? raw : replacePlaceholders(raw, known, { prefix: config.placeholderPrefix, suffix: config.placeholderSuffix, file: where });
-  };
-  const confFile = `${file}.conf`;
-  const confBytes = await readFile(confFile).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return null;
-    throw new ResolverError('UNREADABLE_MIGRATION', `Unable to read script configuration ${confFile}: ${error.message}`, { location: confFile, cause: error });
-  });
-  const conf = confBytes === null ? {} : parseConfFile(decodeScript(confBytes, config.encoding, confFile), `${script}.conf`, replace);
-  const bytes = await readBytes(file);
+  const replace = settingReplacer(config, values);
+  // The resolver knows from its listing whether the .conf exists, which saves a failing open per script.
+  const conf = hasConf ? await readConf(file, script, config, replace) : {};
+  const bytes = readBytes(file);
   // The header is read before the script can be decoded, as ASCII, so its encoding can be honoured.
   const encoding = conf.encoding ?? headerEncoding(bytes.toString('latin1')) ?? config.encoding;
   const text = decodeScript(bytes, encoding, file);
@@ -150,12 +240,16 @@ export async function readWithScriptConfig(
 }
 
 async function readScript(file: string, encoding: string): Promise<string> {
-  return decodeScript(await readBytes(file), encoding, file);
+  return decodeScript(readBytes(file), encoding, file);
 }
 
-async function readBytes(file: string): Promise<Buffer> {
+/**
+ * Read synchronously: a script is read whole only when it is small, and a thousand small reads through
+ * the thread pool cost a second of round trips where direct reads take milliseconds.
+ */
+function readBytes(file: string): Buffer {
   try {
-    return await readFile(file);
+    return readFileSync(file);
   } catch (cause) {
     throw new ResolverError('UNREADABLE_MIGRATION', `Unable to read migration ${file}: ${(cause as Error).message}`, {
       hint: 'Check that the file exists and that godwit may read it.',

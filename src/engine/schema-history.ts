@@ -9,7 +9,7 @@ export const SCHEMA_MARKER_DESCRIPTION = '<< Flyway Schema Creation >>';
 export type RowInput = Omit<NewHistoryRow, 'installedRank'>;
 
 /** Flyway shortens what does not fit its columns rather than failing the migration. */
-function fitted(row: RowInput): RowInput {
+export function fitted(row: RowInput): RowInput {
   const description = abbreviateDescription(row.description);
   const script = row.script.length > SCRIPT_MAX ? `...${row.script.slice(3, SCRIPT_MAX)}` : row.script;
   return { ...row, description, script };
@@ -42,6 +42,15 @@ export class SchemaHistory {
 
   read(): Promise<AppliedMigration[]> {
     return this.dialect.readHistory(this.schema, this.table);
+  }
+
+  /**
+   * `known` and the rows written since, as Flyway refreshes its cache of the history: only rows ranked
+   * above the known ones are read. `known` must be rows read earlier plus this process's own committed ones.
+   */
+  async readAfter(known: AppliedMigration[]): Promise<AppliedMigration[]> {
+    const last = known.reduce((max, r) => Math.max(max, r.installedRank), -1);
+    return [...known, ...(await this.dialect.readHistory(this.schema, this.table, last))];
   }
 
   /**

@@ -1,17 +1,20 @@
 import type { SqlStatement } from '../dialects/dialect.js';
-import { StatementError } from '../dialects/dialect.js';
+import { BatchStatementError, StatementError } from '../dialects/dialect.js';
+import { StatementStream } from '../dialects/statement-stream.js';
 import { ScriptError } from '../errors.js';
 import type { EngineContext } from './context.js';
 import { placeholdersFor } from './context.js';
-import { replacePlaceholders } from './placeholders.js';
-import { loadScriptText } from './resolver.js';
+import { PlaceholderStream, replacePlaceholders } from './placeholders.js';
+import { fileSize, loadScriptText } from './resolver.js';
+import { scriptPieces } from './script-reader.js';
 import type { ScriptConfig } from './script-config.js';
 import type { ResolvedMigration } from './types.js';
 
-/** A script read, with placeholders replaced and split: ready to run, nothing sent yet. */
+/** A script checked, with placeholders replaced and split: ready to run, nothing sent yet. */
 export interface PreparedScript {
   migration: ResolvedMigration;
-  statements: SqlStatement[];
+  /** Held in memory for a small script; read from the file again on each pass for a large one. */
+  statements: SqlStatement[] | AsyncIterable<SqlStatement>;
   transactional: boolean;
 }
 
@@ -35,19 +38,93 @@ export interface ScriptSource {
   scriptConfig?: ScriptConfig;
 }
 
+/** Scripts up to this size are read once and kept split; larger ones are read again to run. */
+const KEEP_WHOLE_BYTES = 1 << 20;
+/** Statement text sent in one round trip: few round trips, and well below MySQL's max_allowed_packet. */
+const BATCH_CHARS = 1 << 18;
+
 /**
  * Reads and splits a migration before anything runs, so that a broken script (unterminated quote,
- * unknown placeholder, mixed statement kinds) fails without touching the database.
+ * unknown placeholder, mixed statement kinds) fails without touching the database. A large script is
+ * checked in a pass that keeps no statement, then read again as it runs: memory does not grow with it.
  */
 export async function prepareScript(ctx: EngineContext, migration: ResolvedMigration): Promise<PreparedScript> {
-  return { migration, ...(await prepareStatements(ctx, migration, await loadScriptText(migration, ctx.config.encoding))) };
+  if (fileSize(migration.physicalPath) <= KEEP_WHOLE_BYTES) {
+    return { migration, ...prepareStatements(ctx, migration, await loadScriptText(migration, ctx.config.encoding)) };
+  }
+  const statements: AsyncIterable<SqlStatement> = { [Symbol.asyncIterator]: () => scriptStatements(ctx, migration) };
+  const kinds = new StatementKinds();
+  for await (const statement of statements) kinds.add(statement);
+  return { migration, statements, transactional: kinds.check(ctx, migration) };
+}
+
+/** A script's statements read from its file piece by piece, placeholders replaced as the text streams past. */
+async function* scriptStatements(ctx: EngineContext, migration: ResolvedMigration): AsyncGenerator<SqlStatement> {
+  const { config, dialect } = ctx;
+  const encoding = migration.scriptConfig?.encoding ?? config.encoding;
+  const options = { prefix: config.placeholderPrefix, suffix: config.placeholderSuffix, file: migration.script };
+  const placeholders = (migration.scriptConfig?.placeholderReplacement ?? config.placeholderReplacement)
+    ? new PlaceholderStream(placeholdersFor(ctx, migration.script), options)
+    : null;
+  const splitter = new StatementStream(dialect.splitPass(migration.script));
+  const replace = async (piece: string | null): Promise<string> => {
+    if (placeholders === null) return piece ?? '';
+    try {
+      return piece === null ? placeholders.end() : placeholders.push(piece);
+    } catch (error) {
+      // Only the whole text tells the line and column of a bad placeholder.
+      replacePlaceholders(await loadScriptText(migration, config.encoding), placeholdersFor(ctx, migration.script), options);
+      throw error;
+    }
+  };
+  for await (const piece of scriptPieces(migration.physicalPath, encoding)) yield* splitter.push(await replace(piece));
+  yield* splitter.push(await replace(null));
+  yield* splitter.end();
+}
+
+/** What the statements of a script are, for the checks made before it runs. */
+class StatementKinds {
+  private total = 0;
+  private nonTransactional = 0;
+  private firstNonTransactional: SqlStatement | undefined;
+
+  add(statement: SqlStatement): void {
+    this.total++;
+    if (!statement.nonTransactional) return;
+    this.nonTransactional++;
+    this.firstNonTransactional ??= statement;
+  }
+
+  /**
+   * Refuses a script that mixes statements that must run outside a transaction with others (unless
+   * mixed is set); returns whether it runs in a transaction. The script configuration decides where it
+   * says so (§10).
+   */
+  check(ctx: EngineContext, source: ScriptSource): boolean {
+    const { config } = ctx;
+    const offending = this.firstNonTransactional;
+    if (offending && this.nonTransactional < this.total && !config.mixed) {
+      throw new ScriptError(
+        'MIXED_MIGRATION',
+        `Detected both transactional and non-transactional statements within the same migration (even though mixed is false). Offending statement found at line ${offending.line}: ${offending.sql} [non-transactional]`,
+        { location: `${source.script}:${offending.line}`, hint: 'Move the statement into a migration of its own, or set -mixed=true to run this one outside a transaction.' },
+      );
+    }
+    return source.scriptConfig?.executeInTransaction ?? (config.executeInTransaction && this.nonTransactional === 0);
+  }
+}
+
+function checkStatements(ctx: EngineContext, source: ScriptSource, statements: SqlStatement[]): boolean {
+  const kinds = new StatementKinds();
+  for (const statement of statements) kinds.add(statement);
+  return kinds.check(ctx, source);
 }
 
 /**
  * Replaces placeholders in a script's text and splits it. The script configuration decides, where it
  * says so, whether placeholders are replaced and whether the script runs in a transaction (§10).
  */
-export function prepareStatements(ctx: EngineContext, source: ScriptSource, raw: string): Pick<PreparedScript, 'statements' | 'transactional'> {
+export function prepareStatements(ctx: EngineContext, source: ScriptSource, raw: string): { statements: SqlStatement[]; transactional: boolean } {
   const { config, dialect } = ctx;
   const scriptConfig = source.scriptConfig ?? {};
   let text = raw;
@@ -59,17 +136,7 @@ export function prepareStatements(ctx: EngineContext, source: ScriptSource, raw:
     });
   }
   const statements = dialect.splitScript(text, source.script);
-  const nonTransactional = statements.filter((s) => s.nonTransactional);
-  const offending = nonTransactional[0];
-  if (offending && nonTransactional.length < statements.length && !config.mixed) {
-    throw new ScriptError(
-      'MIXED_MIGRATION',
-      `Detected both transactional and non-transactional statements within the same migration (even though mixed is false). Offending statement found at line ${offending.line}: ${offending.sql} [non-transactional]`,
-      { location: `${source.script}:${offending.line}`, hint: 'Move the statement into a migration of its own, or set -mixed=true to run this one outside a transaction.' },
-    );
-  }
-  const transactional = scriptConfig.executeInTransaction ?? (config.executeInTransaction && nonTransactional.length === 0);
-  return { statements, transactional };
+  return { statements, transactional: checkStatements(ctx, source, statements) };
 }
 
 /** The file line of a server error: the statement's start plus the lines before the reported position. */
@@ -80,13 +147,50 @@ function errorLine(statement: SqlStatement, error: StatementError): number {
   return statement.line + (breaks ? breaks.length : 0);
 }
 
-export async function runScript(ctx: EngineContext, script: Pick<PreparedScript, 'statements'>): Promise<void> {
-  for (const statement of script.statements) {
+function statementFailure(statement: SqlStatement, error: StatementError): ScriptStatementError {
+  return new ScriptStatementError(statement, errorLine(statement, error), error);
+}
+
+/**
+ * Runs a script's statements. In a transaction, consecutive statements go to the database in batches
+ * of about a megabyte, one round trip each; COPY with its rows, and statements that cannot run in a
+ * transaction, go alone. A refused statement is reported as if it had run alone.
+ */
+export async function runScript(ctx: EngineContext, script: { statements: Iterable<SqlStatement> | AsyncIterable<SqlStatement>; transactional: boolean }): Promise<void> {
+  const { dialect } = ctx;
+  let batch: SqlStatement[] = [];
+  let chars = 0;
+  const runOne = async (statement: SqlStatement) => {
     try {
-      await ctx.dialect.execute(statement);
+      await dialect.execute(statement);
     } catch (error) {
-      if (error instanceof StatementError) throw new ScriptStatementError(statement, errorLine(statement, error), error);
+      if (error instanceof StatementError) throw statementFailure(statement, error);
       throw error;
     }
+  };
+  const flush = async () => {
+    const statements = batch;
+    batch = [];
+    chars = 0;
+    if (statements.length === 1) return runOne(statements[0]!);
+    if (statements.length === 0) return;
+    try {
+      await dialect.executeBatch?.(statements);
+    } catch (error) {
+      if (error instanceof BatchStatementError) throw statementFailure(statements[error.index]!, error.error);
+      throw error;
+    }
+  };
+  const batching = script.transactional && dialect.executeBatch !== undefined;
+  for await (const statement of script.statements) {
+    if (!batching || statement.copyData !== undefined || statement.nonTransactional) {
+      await flush();
+      await runOne(statement);
+      continue;
+    }
+    batch.push(statement);
+    chars += statement.sql.length;
+    if (chars >= BATCH_CHARS) await flush();
   }
+  await flush();
 }

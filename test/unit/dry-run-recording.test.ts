@@ -1,6 +1,6 @@
 /**
  * The dry run's dialect wrapper refuses what it cannot render: a write method added to Dialect later
- * (a batched execute, say) must fail loudly in a dry run instead of reaching the database.
+ * (a bulk load, say) must fail loudly in a dry run instead of reaching the database.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,8 +25,8 @@ function fakeDialect(sent: string[]): Dialect {
     insertHistoryRow: async () => {
       sent.push('insertHistoryRow');
     },
-    executeBatch: async () => {
-      sent.push('executeBatch');
+    bulkLoad: async () => {
+      sent.push('bulkLoad');
     },
     render: {
       insertHistoryRow: async () => ['INSERT 1'],
@@ -56,12 +56,25 @@ describe('recordingDialect', () => {
     expect(readFileSync(file, 'utf8')).toMatch(/\nINSERT 1;\n$/);
   });
 
+  it('writes a batch statement by statement, and never sends it', async () => {
+    const sent: string[] = [];
+    const { out, file } = await output();
+    const dialect = recordingDialect({ ...fakeDialect(sent), executeBatch: async () => void sent.push('executeBatch') } as Dialect, out);
+    await dialect.executeBatch?.([
+      { sql: 'INSERT INTO t VALUES (1)', line: 1, nonTransactional: false },
+      { sql: 'INSERT INTO t VALUES (2)', line: 2, nonTransactional: false },
+    ]);
+    expect(sent).toEqual([]);
+    await out.finish();
+    expect(readFileSync(file, 'utf8')).toMatch(/\nINSERT INTO t VALUES \(1\);\nINSERT INTO t VALUES \(2\);\n$/);
+  });
+
   it('refuses a method it has no rendering for', async () => {
     const sent: string[] = [];
     const { out } = await output();
-    const dialect = recordingDialect(fakeDialect(sent), out) as Dialect & { executeBatch(): Promise<void> };
-    expect(() => dialect.executeBatch()).toThrow(InternalError);
-    expect(() => dialect.executeBatch()).toThrow('Dialect.executeBatch has no dry-run rendering');
+    const dialect = recordingDialect(fakeDialect(sent), out) as Dialect & { bulkLoad(): Promise<void> };
+    expect(() => dialect.bulkLoad()).toThrow(InternalError);
+    expect(() => dialect.bulkLoad()).toThrow('Dialect.bulkLoad has no dry-run rendering');
     expect(sent).toEqual([]);
     await out.discard();
   });

@@ -62,8 +62,9 @@ export function insertRowSql(qualified: string): string {
  * the column returns the stored instant itself, so godwit reads the true moment whatever the server's,
  * the session's or the client's zone.
  */
-export function selectRowsSql(qualified: string): string {
-  return `SELECT \`installed_rank\`, \`version\`, \`description\`, \`type\`, \`script\`, \`checksum\`, \`installed_by\`, UNIX_TIMESTAMP(\`installed_on\`) AS \`installed_on_epoch\`, \`execution_time\`, \`success\` FROM ${qualified} ORDER BY \`installed_rank\``;
+/** With `after`, only the rows ranked above the parameter. */
+export function selectRowsSql(qualified: string, after = false): string {
+  return `SELECT \`installed_rank\`, \`version\`, \`description\`, \`type\`, \`script\`, \`checksum\`, \`installed_by\`, UNIX_TIMESTAMP(\`installed_on\`) AS \`installed_on_epoch\`, \`execution_time\`, \`success\` FROM ${qualified}${after ? ' WHERE `installed_rank` > ?' : ''} ORDER BY \`installed_rank\``;
 }
 
 export function updateRowSql(qualified: string): string {

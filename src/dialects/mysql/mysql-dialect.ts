@@ -4,6 +4,7 @@ import type { AppliedMigration, NewHistoryRow } from '../../engine/types.js';
 import { MigrationVersion } from '../../engine/version.js';
 import type { Dialect, DialectRenderer, LockOptions, SessionInfo, SqlStatement } from '../dialect.js';
 import { StatementError } from '../dialect.js';
+import type { SplitPass } from '../statement-stream.js';
 import { dropNonTableStatements, dropSequenceStatements, dropTableStatements, isEmpty } from './clean.js';
 import {
   createIndexSql,
@@ -19,7 +20,7 @@ import {
 import { connectionOptions, connectMysql, type MysqlServerOptions, type Select } from './mysql-client.js';
 import { acquireNamedLock, mysqlLockName, releaseNamedLock } from './named-lock.js';
 import { inlineParameters, terminated } from './render.js';
-import { splitMysqlScript } from './splitter.js';
+import { mysqlSplitPass, splitMysqlScript } from './splitter.js';
 
 type Product = 'mysql' | 'mariadb';
 const DISPLAY_NAME: Record<Product, string> = { mysql: 'MySQL', mariadb: 'MariaDB' };
@@ -254,8 +255,8 @@ export class MysqlDialect implements Dialect {
     await this.db.query(createIndexSql(names));
   }
 
-  async readHistory(schema: string, table: string): Promise<AppliedMigration[]> {
-    const rows = await this.select(selectRowsSql(this.qualified(schema, table)), []);
+  async readHistory(schema: string, table: string, afterRank?: number): Promise<AppliedMigration[]> {
+    const rows = await this.select(selectRowsSql(this.qualified(schema, table), afterRank !== undefined), afterRank === undefined ? [] : [afterRank]);
     return rows.map((row) => ({
       installedRank: Number(row.installed_rank),
       version: row.version == null ? null : MigrationVersion.parse(String(row.version)),
@@ -297,6 +298,10 @@ export class MysqlDialect implements Dialect {
 
   splitScript(text: string, file: string): SqlStatement[] {
     return splitMysqlScript(text, file);
+  }
+
+  splitPass(file: string): SplitPass {
+    return mysqlSplitPass(file);
   }
 
   /** Sent as text (not prepared): stored programs and most DDL cannot be prepared, and `?` is literal. */

@@ -1,6 +1,8 @@
 import { ScriptError } from '../../errors.js';
 import type { SqlStatement } from '../dialect.js';
 import { LineCounter } from '../line-counter.js';
+import type { Piece, PieceResult, SplitPass } from '../statement-stream.js';
+import { isIncomplete, WHOLE_TEXT } from '../statement-stream.js';
 
 /*
  * Cuts a MySQL or MariaDB script into statements, as the mysql client and Flyway's MySQL parser do: at
@@ -24,7 +26,6 @@ const PLUS = 43;
 const DASH = 45;
 const DOT = 46;
 const SLASH = 47;
-const SEMI = 59;
 const AT = 64;
 const UPPER_M = 77;
 const BACKSLASH = 92;
@@ -60,7 +61,21 @@ const AFTER_END = 1;
 const AFTER_END_FOR = 2;
 
 export function splitMysqlScript(text: string, file: string): SqlStatement[] {
-  return new MysqlSplitter(text, file).split();
+  return mysqlSplitPass(file)(text, WHOLE_TEXT).statements;
+}
+
+/**
+ * The pass a StatementStream runs over each piece of a MySQL script. The delimiter in force where a
+ * piece was cut is all that carries over to the next.
+ */
+export function mysqlSplitPass(file: string): SplitPass {
+  let delimiter = ';';
+  return (text, piece) => {
+    const splitter = new MysqlSplitter(text, file, piece, delimiter);
+    const result = splitter.split();
+    delimiter = splitter.consumedDelimiter;
+    return result;
+  };
 }
 
 function isSpace(c: number): boolean {
@@ -77,8 +92,11 @@ function isWordChar(c: number): boolean {
 class MysqlSplitter {
   private readonly statements: SqlStatement[] = [];
   private readonly lines: LineCounter;
-  private delimiter = ';';
-  private delimiterFirst = SEMI;
+  private delimiter: string;
+  private delimiterFirst: number;
+  /** Where the text after the last complete statement starts, and the delimiter in force there. */
+  private consumed = 0;
+  consumedDelimiter: string;
 
   // The statement being read. Its first and last SQL characters: leading and trailing comments stay out
   // of `sql`, so that `line` plus the newlines before a server error position gives the error's line.
@@ -99,15 +117,29 @@ class MysqlSplitter {
   constructor(
     private readonly text: string,
     private readonly file: string,
+    private readonly piece: Piece,
+    delimiter: string,
   ) {
-    this.lines = new LineCounter(text);
+    this.lines = new LineCounter(text, piece.firstLine);
+    this.delimiter = delimiter;
+    this.delimiterFirst = delimiter.charCodeAt(0);
+    this.consumedDelimiter = delimiter;
   }
 
-  split(): SqlStatement[] {
+  split(): PieceResult {
+    try {
+      this.scan();
+    } catch (error) {
+      if (!isIncomplete(error, this.piece)) throw error;
+    }
+    return { statements: this.statements, consumed: this.consumed };
+  }
+
+  private scan(): void {
     const text = this.text;
     const len = text.length;
     // The file reader may leave the BOM in; it is not part of any statement.
-    let i = text.charCodeAt(0) === BOM ? 1 : 0;
+    let i = this.piece.atStart && text.charCodeAt(0) === BOM ? 1 : 0;
 
     while (i < len) {
       const c = text.charCodeAt(i);
@@ -121,6 +153,8 @@ class MysqlSplitter {
         if (this.depth === 0) {
           this.finishStatement();
           i += this.delimiter.length;
+          this.consumed = i;
+          this.consumedDelimiter = this.delimiter;
           continue;
         }
         // A `;` inside BEGIN … END belongs to the stored program.
@@ -169,6 +203,7 @@ class MysqlSplitter {
       i = tokenEnd;
     }
 
+    if (!this.piece.final) return;
     if (this.compound) this.blockToken('');
     if (this.depth > 0) {
       throw this.unterminated(
@@ -179,7 +214,7 @@ class MysqlSplitter {
       );
     }
     this.finishStatement();
-    return this.statements;
+    this.consumed = len;
   }
 
   private content(from: number, to: number): void {

@@ -38,8 +38,9 @@ export function insertRowSql(qualified: string): string {
   return `INSERT INTO ${qualified} ("installed_rank", "version", "description", "type", "script", "checksum", "installed_by", "execution_time", "success") VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, current_user), $8, $9)`;
 }
 
-export function selectRowsSql(qualified: string): string {
-  return `SELECT "installed_rank", "version", "description", "type", "script", "checksum", "installed_by", "installed_on", "execution_time", "success" FROM ${qualified} ORDER BY "installed_rank"`;
+/** With `after`, only the rows ranked above $1. */
+export function selectRowsSql(qualified: string, after = false): string {
+  return `SELECT "installed_rank", "version", "description", "type", "script", "checksum", "installed_by", "installed_on", "execution_time", "success" FROM ${qualified}${after ? ' WHERE "installed_rank" > $1' : ''} ORDER BY "installed_rank"`;
 }
 
 export function updateRowSql(qualified: string): string {

@@ -55,6 +55,24 @@ export async function connectPgServer(options: PgServerOptions): Promise<PgConne
       const result = await client.query(sql, params);
       return { rows: result.rows as QueryResult['rows'], rowCount: result.rowCount ?? 0 };
     },
+    queryBatch: async (sql) => {
+      // Each statement of a multi-statement query ends with its own CommandComplete, also when the one
+      // after it fails: counting them names the failing statement, with or without an error position.
+      const connection = (client as unknown as { connection: NodeJS.EventEmitter }).connection;
+      let completed = 0;
+      const count = () => {
+        completed++;
+      };
+      connection.on('commandComplete', count);
+      try {
+        await client.query(sql);
+      } catch (error) {
+        if (error instanceof Error) Object.assign(error, { completed });
+        throw error;
+      } finally {
+        connection.off('commandComplete', count);
+      }
+    },
     copyFrom: async (sql, data) => {
       await pipeline(Readable.from([data]), client.query(copyFrom(sql)));
     },

@@ -2,14 +2,16 @@ import { ConnectionError, LockTimeoutError } from '../../errors.js';
 import type { AppliedMigration, NewHistoryRow } from '../../engine/types.js';
 import { MigrationVersion } from '../../engine/version.js';
 import type { Dialect, DialectRenderer, LockOptions, SessionInfo, SqlStatement } from '../dialect.js';
-import { StatementError } from '../dialect.js';
+import { BatchStatementError, StatementError } from '../dialect.js';
+import type { SplitPass } from '../statement-stream.js';
+import { batchText, statementAt } from '../batch-text.js';
 import { javaStringHash } from '../java-hash.js';
 import { cleanStatements, SCHEMA_OBJECT_COUNT_SQL } from './clean.js';
 import type { PgConnection, PgConnector } from './connection.js';
 import type { HistoryTableNames } from './history-sql.js';
 import { addPrimaryKeySql, createIndexSql, createTableSql, deleteRowsSql, insertRowSql, selectRowsSql, updateRowSql } from './history-sql.js';
 import { inlineParameters, terminated } from './render.js';
-import { splitPostgresScript } from './splitter.js';
+import { postgresSplitPass, splitPostgresScript } from './splitter.js';
 
 /** The first table of that name on the search path (or in the schema given), as the planner sizes it. */
 const TABLE_SIZE_SQL = `SELECT pg_table_size(c.oid) AS bytes, c.reltuples
@@ -56,6 +58,8 @@ export class PostgresDialect implements Dialect {
 
   async connect(): Promise<void> {
     this.connection = await this.connector();
+    const queryBatch = this.connection.queryBatch;
+    this.executeBatch = queryBatch === undefined ? undefined : (statements) => this.executeBatchOn(queryBatch, statements);
     const version = await this.connection.query('SHOW server_version_num');
     this.serverMajor = Math.floor(Number(version.rows[0]?.server_version_num ?? 0) / 10000);
     await this.useClientTimeZone();
@@ -218,8 +222,9 @@ export class PostgresDialect implements Dialect {
     await this.db.query(createIndexSql(names));
   }
 
-  async readHistory(schema: string, table: string): Promise<AppliedMigration[]> {
-    const result = await this.db.query(selectRowsSql(this.qualified(schema, table)));
+  async readHistory(schema: string, table: string, afterRank?: number): Promise<AppliedMigration[]> {
+    const qualified = this.qualified(schema, table);
+    const result = afterRank === undefined ? await this.db.query(selectRowsSql(qualified)) : await this.db.query(selectRowsSql(qualified, true), [afterRank]);
     return result.rows.map((row) => ({
       installedRank: Number(row.installed_rank),
       version: row.version === null || row.version === undefined ? null : MigrationVersion.parse(String(row.version)),
@@ -261,6 +266,25 @@ export class PostgresDialect implements Dialect {
 
   splitScript(text: string, file: string): SqlStatement[] {
     return splitPostgresScript(text, file, { serverMajorVersion: this.serverMajor });
+  }
+
+  splitPass(file: string): SplitPass {
+    return postgresSplitPass(file, { serverMajorVersion: this.serverMajor });
+  }
+
+  /** Set by connect() when the driver can send a multi-statement query (the server's can, PGlite's not). */
+  executeBatch?: (statements: SqlStatement[]) => Promise<void>;
+
+  private async executeBatchOn(queryBatch: (sql: string) => Promise<void>, statements: SqlStatement[]): Promise<void> {
+    const batch = batchText(statements);
+    try {
+      await queryBatch(batch.text);
+    } catch (error) {
+      const failed = toStatementError(error);
+      const completed = (error as { completed?: unknown }).completed;
+      const at = statementAt(batch, failed.position, typeof completed === 'number' ? completed : null);
+      throw new BatchStatementError(at.index, new StatementError(failed.message, failed.sqlState, at.position, failed.detail, error));
+    }
   }
 
   async execute(statement: SqlStatement): Promise<void> {

@@ -1,6 +1,8 @@
 import { ScriptError } from '../../errors.js';
 import type { SqlStatement } from '../dialect.js';
 import { LineCounter } from '../line-counter.js';
+import type { Piece, PieceResult, SplitPass } from '../statement-stream.js';
+import { isIncomplete, WHOLE_TEXT } from '../statement-stream.js';
 
 /*
  * Cuts a PostgreSQL migration script into statements at top-level `;`, much as psql does.
@@ -58,7 +60,12 @@ const NON_TRANSACTIONAL = new Map<string, { tokens: number; forms: RegExp[] }>([
 const ALTER_TYPE_ADD_VALUE = /^ALTER TYPE .* ADD VALUE(?: |$)/;
 
 export function splitPostgresScript(text: string, file: string, options: PostgresSplitOptions = {}): SqlStatement[] {
-  return new PostgresSplitter(text, file, options.serverMajorVersion).split();
+  return postgresSplitPass(file, options)(text, WHOLE_TEXT).statements;
+}
+
+/** The pass a StatementStream runs over each piece of a PostgreSQL script; it keeps nothing between pieces. */
+export function postgresSplitPass(file: string, options: PostgresSplitOptions = {}): SplitPass {
+  return (text, piece) => new PostgresSplitter(text, file, options.serverMajorVersion, piece).split();
 }
 
 // PostgreSQL's own lexer classes: any byte >= 0x80 may appear in identifiers and dollar-quote tags.
@@ -86,21 +93,33 @@ class PostgresSplitter {
    * without any is searched for one once, not once per line or per COPY.
    */
   private nextCr: number;
+  /** Where the text after the last complete statement starts. */
+  private consumed = 0;
 
   constructor(
     private readonly text: string,
     private readonly file: string,
     private readonly serverMajorVersion: number | undefined,
+    private readonly piece: Piece,
   ) {
-    this.lines = new LineCounter(text);
+    this.lines = new LineCounter(text, piece.firstLine);
     this.nextCr = text.indexOf('\r');
   }
 
-  split(): SqlStatement[] {
+  split(): PieceResult {
+    try {
+      this.scan();
+    } catch (error) {
+      if (!isIncomplete(error, this.piece)) throw error;
+    }
+    return { statements: this.statements, consumed: this.consumed };
+  }
+
+  private scan(): void {
     const text = this.text;
     const len = text.length;
     // The file reader may leave the BOM in; it is not part of any statement.
-    let i = text.charCodeAt(0) === BOM ? 1 : 0;
+    let i = this.piece.atStart && text.charCodeAt(0) === BOM ? 1 : 0;
     // The statement's first and last SQL characters: leading and trailing comments stay out of `sql`
     // so that `line` plus the newlines before a server error position gives the error's line.
     let start = -1;
@@ -129,6 +148,7 @@ class PostgresSplitter {
       }
       if (c === SEMI && atomicDepth === 0) {
         i = start < 0 ? i + 1 : this.finishStatement(start, end, i + 1, head);
+        this.consumed = i;
         start = -1;
         head = [];
         keep = 1;
@@ -178,7 +198,7 @@ class PostgresSplitter {
       end = i;
     }
 
-    if (start >= 0) {
+    if (start >= 0 && this.piece.final) {
       if (atomicDepth > 0) {
         throw this.unterminated(
           'BEGIN ATOMIC block',
@@ -186,9 +206,8 @@ class PostgresSplitter {
           'Close the function body with END; every CASE inside it needs its own END too.',
         );
       }
-      this.finishStatement(start, end, len, head);
+      this.consumed = this.finishStatement(start, end, len, head);
     }
-    return this.statements;
   }
 
   /** Records the statement and returns where scanning resumes: past the COPY data, if any. */
@@ -199,10 +218,13 @@ class PostgresSplitter {
       line,
       nonTransactional: this.isNonTransactional(head),
     };
-    this.statements.push(statement);
-    if (!isCopyFromStdin(head)) return resume;
+    if (!isCopyFromStdin(head)) {
+      this.statements.push(statement);
+      return resume;
+    }
     const { data, next } = this.readCopyData(resume, line);
     statement.copyData = data;
+    this.statements.push(statement);
     return next;
   }
 
@@ -241,6 +263,8 @@ class PostgresSplitter {
       let eol = text.indexOf('\n', i);
       if (eol < 0) eol = len;
       if (this.nextCr >= 0 && this.nextCr < eol) eol = this.nextCr;
+      // A piece that ends inside a line cannot tell `\.` from `\.x`: the next piece will.
+      if (eol === len && !this.piece.final) break;
       if (this.isCopyTerminator(i, eol)) {
         return { data: normaliseLineEndings(text.slice(dataStart, i)), next: this.afterLineEnd(eol) };
       }

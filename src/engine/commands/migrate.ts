@@ -7,6 +7,7 @@ import { currentVersion, pendingMigrations } from '../info.js';
 import type { CallbackEvent } from '../filename.js';
 import { fireCallbacks, fireErrorCallbacks, withCallbacks } from '../callbacks.js';
 import type { RowInput } from '../schema-history.js';
+import { fitted } from '../schema-history.js';
 import { withLock } from '../lock.js';
 import type { MigrateOutput, MigrateResult } from '../results.js';
 import { ScriptStatementError } from '../script.js';
@@ -113,6 +114,8 @@ export interface LockedScript {
    * script is no longer due because another process got there first.
    */
   announce(rows: AppliedMigration[]): string | null;
+  /** The history as last seen, to read only what was written since; without it, all of it is read. */
+  known?: AppliedMigration[];
   /** Callbacks run just before and after the script, in its transaction, and after it failed. */
   events: { before: CallbackEvent; after: CallbackEvent; error: CallbackEvent };
   /** Reports the failure as Flyway does and builds the error to throw. */
@@ -130,7 +133,7 @@ export async function runLocked(ctx: EngineContext, job: LockedScript): Promise<
   let executionTime = 0;
   try {
     return await withLock(ctx, { transaction: script.transactional }, async () => {
-      const rows = await history.read();
+      const rows = job.known ? await history.readAfter(job.known) : await history.read();
       const announcement = job.announce(rows);
       if (announcement === null) return null;
       await fireCallbacks(ctx, job.events.before, { inCurrentTransaction: true });
@@ -164,24 +167,40 @@ export async function runLocked(ctx: EngineContext, job: LockedScript): Promise<
   }
 }
 
-/** Applies one prepared migration under the lock; returns false when another process got there first. */
-async function applyOne(ctx: EngineContext, resolved: ResolvedMigration[], target: string, script: PreparedMigration, done: MigrateOutput[]): Promise<boolean> {
+/**
+ * Applies one prepared migration under the lock. Returns the history as it now stands (the rows read
+ * under the lock plus the one written), or null when another process got there first.
+ */
+async function applyOne(ctx: EngineContext, resolved: ResolvedMigration[], target: string, script: PreparedMigration, known: AppliedMigration[], done: MigrateOutput[]): Promise<AppliedMigration[] | null> {
   const migration = script.migration;
+  let underLock: AppliedMigration[] = [];
+  const row = rowFor(ctx, migration);
   const executionTime = await runLocked(ctx, {
     script,
-    row: rowFor(ctx, migration),
+    row,
+    known,
     events: { before: 'beforeEachMigrate', after: 'afterEachMigrate', error: 'afterEachMigrateError' },
     announce: (rows) => {
+      underLock = rows;
       const next = dueMigrations(infosFor(ctx, resolved, rows, target))[0];
       if (next?.resolved !== migration) return null;
       return `Migrating schema ${quotedSchema(ctx)} ${describeMigration(migration)}${isOutOfOrder(next, rows) ? ' [out of order]' : ''}${script.transactional ? '' : ' [non-transactional]'}`;
     },
     failed: (error, rolledBack) => migrationFailed(ctx, migration, error, rolledBack),
   });
-  if (executionTime === null) return false;
+  if (executionTime === null) return null;
   emitProgress(ctx.progress, ctx.log, migration, { event: 'succeeded', executionTime });
   done.push(output(ctx, migration, executionTime));
-  return true;
+  const installedRank = underLock.reduce((max, r) => Math.max(max, r.installedRank), 0) + 1;
+  const stored = fitted({ ...row, executionTime, success: true });
+  const written: AppliedMigration = {
+    ...stored,
+    version: migration.version,
+    installedRank,
+    installedBy: stored.installedBy ?? ctx.session.user,
+    installedOn: new Date(),
+  };
+  return [...underLock, written];
 }
 
 function isOutOfOrder(info: MigrationInfo, rows: AppliedMigration[]): boolean {
@@ -334,12 +353,16 @@ export async function migrate(ctx: EngineContext): Promise<MigrateResult> {
       refuseFailed(ctx, initial.infos);
       await applyGroup(ctx, resolved, target, done);
     } else {
+      // The history is read under the lock for each migration; between them, what this process wrote
+      // stands for it. Should another process apply something meanwhile, the check under the lock sees
+      // it, and the history is read afresh.
+      let rows = initial.applied;
       for (;;) {
-        const infos = infosFor(ctx, resolved, await ctx.history.read(), target);
+        const infos = infosFor(ctx, resolved, rows, target);
         refuseFailed(ctx, infos);
         const next = dueMigrations(infos)[0]?.resolved;
         if (!next) break;
-        await applyOne(ctx, resolved, target, await prepareMigration(ctx, next), done);
+        rows = (await applyOne(ctx, resolved, target, await prepareMigration(ctx, next), rows, done)) ?? (await ctx.history.read());
       }
     }
   } catch (error) {
@@ -362,7 +385,8 @@ export async function migrate(ctx: EngineContext): Promise<MigrateResult> {
     throw error;
   }
 
-  const final = await readSnapshot(ctx, resolved);
+  // Nothing applied: the history is as read at the start.
+  const final = done.length === 0 ? initial : await readSnapshot(ctx, resolved);
   const finalVersion = currentVersion(final.infos)?.version?.text ?? null;
   const elapsed = formatDuration(performance.now() - started);
   if (done.length === 0) {

@@ -1,0 +1,81 @@
+/**
+ * Transactional scripts run in multi-statement batches on PostgreSQL, and scripts over a megabyte are
+ * read in pieces: a failure must still name the statement and the file line, as if each statement had
+ * been sent alone, and a large script must apply exactly as written.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { writeLocation } from '../helpers/locations.js';
+import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/postgres.js';
+
+const server = await requirePostgres();
+
+describe.skipIf(server === null)('batched statements on PostgreSQL', () => {
+  let db: TestDatabase;
+  let root: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(server!, 'batches');
+    root = mkdtempSync(join(tmpdir(), 'godwit-batches-'));
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  async function failure(name: string, script: string): Promise<{ lineNumber: number; message: string; sqlState: string }> {
+    const location = writeLocation(root, name, { 'V1__Fail.sql': script });
+    const result = await runCli([...db.args, location, `-schemas=${name}`, '-outputType=json', 'migrate']);
+    expect(result.code, result.stderr).toBe(1);
+    const doc = JSON.parse(result.stdout) as { error: { lineNumber: number; message: string; sqlState: string } };
+    const { rows } = await db.client.query('SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2', [name, 't']);
+    expect(rows, 'the failed migration was rolled back').toHaveLength(0);
+    return doc.error;
+  }
+
+  it('names the statement of an error without a position by the statements that completed', async () => {
+    const error = await failure('nopos', 'CREATE TABLE t (id int PRIMARY KEY);\nINSERT INTO t VALUES (1);\n\nINSERT INTO t VALUES (2);\nINSERT INTO t\n  VALUES (1);\nINSERT INTO t VALUES (3);\n');
+    expect(error.sqlState).toBe('23505');
+    expect(error.lineNumber).toBe(5);
+    expect(error.message).toContain('Key (id)=(1) already exists');
+  });
+
+  it('maps an error position in the batch text to the line within its statement', async () => {
+    const error = await failure('pos', 'CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\nSELECT id,\n  nope\nFROM t;\nINSERT INTO t VALUES (2);\n');
+    expect(error.sqlState).toBe('42703');
+    expect(error.lineNumber).toBe(4);
+  });
+
+  it('applies a script of several megabytes read in pieces, and reports a failure near its end at its line', async () => {
+    const rows = 60_000;
+    const inserts = Array.from({ length: rows }, (_, n) => `INSERT INTO big VALUES (${n}, 'row ${n}; with a semicolon and ''quotes''');`).join('\n');
+    const good = `CREATE TABLE big (id int PRIMARY KEY, note text);\n${inserts}\n`;
+    expect(good.length).toBeGreaterThan(4 << 20);
+    const location = writeLocation(root, 'large', { 'V1__Big.sql': good });
+    const result = await runCli([...db.args, location, '-schemas=large', 'migrate']);
+    expect(result.code, result.stderr).toBe(0);
+    const { rows: counted } = await db.client.query<{ n: number; notes: number }>("SELECT count(*)::int AS n, count(*) FILTER (WHERE note LIKE '%; with a semicolon and ''quotes''')::int AS notes FROM large.big");
+    expect(counted[0]).toEqual({ n: rows, notes: rows });
+
+    const bad = `CREATE TABLE t (id int PRIMARY KEY, note text);\n${inserts.replaceAll('big', 't').replace(/\(\d+, '[^\n]*\);$/, "(5, 'again');")}\n`;
+    const error = await failure('largefail', bad);
+    expect(error.sqlState).toBe('23505');
+    expect(error.lineNumber).toBe(rows + 1);
+  });
+
+  it('refuses an unknown placeholder near the end of a large script before running any of it', async () => {
+    const inserts = Array.from({ length: 60_000 }, (_, n) => `INSERT INTO t VALUES (${n}, 'row ${n} with some padding text');`).join('\n');
+    const script = `CREATE TABLE t (id int, note text);\n${inserts}\nINSERT INTO t VALUES (0, '\${nobody}');\n`;
+    const location = writeLocation(root, 'largeplaceholder', { 'V1__Big.sql': script });
+    const result = await runCli([...db.args, location, '-schemas=largeplaceholder', 'migrate']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('ERROR: No value provided for placeholder: ${nobody}.');
+    expect(result.stderr).toContain('V1__Big.sql at line 60002');
+    const { rows } = await db.client.query("SELECT 1 FROM pg_tables WHERE schemaname = 'largeplaceholder' AND tablename = 't'");
+    expect(rows).toHaveLength(0);
+  });
+});
