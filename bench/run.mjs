@@ -115,7 +115,9 @@ async function runWorkloads(options, gen, tools, ctx) {
     for (const s of list) {
       process.stderr.write(`\n== ${s.id} on ${s.db}: ${s.title}\n`);
       ctx.sections.push(s);
+      const started = Date.now();
       await runSection(s, { ...ctx, runs });
+      s.durationSec = Math.round((Date.now() - started) / 1000);
       ctx.save();
     }
   };

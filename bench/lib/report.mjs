@@ -54,7 +54,8 @@ function workloadTable(section) {
   for (const row of section.rows) {
     const s = summarize(row.samples);
     if (row.notRun || row.failure || !s) {
-      const why = row.notRun ? `not run: ${row.notRun}` : `**failed**: ${row.failure ?? 'no run'}`;
+      // A W2 row without samples or failure belongs to a tool whose W1 run failed: nothing to re-run.
+      const why = row.notRun ? `not run: ${row.notRun}` : row.failure ? `**failed**: ${row.failure}` : 'not run: its W1 run failed';
       lines.push(`| ${cell(row.label)} | ${cell(why)} |${ready ? ' |' : ''} | | | | | |`);
       continue;
     }
@@ -68,7 +69,7 @@ function rssTable(section) {
   const lines = ['| script | runs | median | CPU (user+sys) | peak RSS (max of runs) |', '|---|---|---|---|---|'];
   for (const row of section.rows) {
     const s = summarize(row.samples);
-    if (row.failure || !s) lines.push(`| ${cell(row.label)} | **failed**: ${cell(row.failure ?? 'no run')} | | | |`);
+    if (row.failure || !s) lines.push(`| ${cell(row.label)} | **failed**: ${cell(row.failure ?? 'timed out or stopped')} | | | |`);
     else lines.push(`| ${cell(row.label)} | ${s.runs} | ${formatMs(s.wallMs)} | ${formatMs(s.cpuMs)} | ${formatMb(s.maxRssKb)} |`);
   }
   return lines.join('\n');
@@ -90,6 +91,7 @@ export function renderReport({ metas, sections, note }) {
   for (const section of sorted) {
     parts.push(`## ${section.id === 'rss' ? 'W3 memory by script size' : section.id} — ${DB[section.db]}: ${section.title}`, '');
     parts.push(section.id === 'rss' ? rssTable(section) : workloadTable(section), '');
+    if (section.durationSec !== undefined) parts.push(`This table took ${formatMs(section.durationSec * 1000)}${section.measuredAt ? `, run of ${section.measuredAt}` : ''}.`, '');
   }
   parts.push(machine(metas), '');
   return parts.join('\n');
