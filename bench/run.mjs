@@ -84,7 +84,7 @@ function installPeers() {
 
 // Counts per mode. The full numbers are the issue's; --quick keeps every code path but shrinks them.
 function sizes(quick) {
-  return quick ? { many: 100, routines: 20, rows: 20_000 } : { many: 1000, routines: 200, rows: 1_000_000 };
+  return quick ? { many: 100, routines: 20, rows: 5_000 } : { many: 1000, routines: 200, rows: 1_000_000 };
 }
 
 function serverRows(tools, database, dbKey, dir, manifest) {

@@ -53,7 +53,7 @@ describe('bench targets', () => {
       { id: 'startup', db: 'any', rows: [row('node', 'baseline', [40, 50, 45]), row('godwit', 'godwit', [100, 110, 90])] },
       { id: 'W2', db: 'pg', rows: [row('node', 'baseline', [45]), { ...row('godwit', 'godwit', []), failure: 'exit 1' }] },
     ];
-    expect(statusOf(sections, '`godwit --version`')).toMatchObject({ status: 'met', measured: '55 ms above' });
+    expect(statusOf(sections, '`godwit --version`')).toMatchObject({ status: 'met', measured: '55 ms above (CPU: 28 ms above)' });
     expect(statusOf(sections, 'W2 PostgreSQL')?.status).toBe('not measured');
     expect(statusOf(sections, '`godwit info`')?.status).toBe('not measured');
     expect(statusOf(sections, 'W2 MariaDB')).toBeUndefined();
