@@ -2,7 +2,7 @@
 // godwit's benchmark (issue 9): times godwit, its peers and the database's own client on the same
 // generated workloads, and writes bench/RESULTS.md and bench/results/*.json. See bench/README.md.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { databases } from './lib/databases.mjs';
@@ -78,7 +78,10 @@ function sh(cmd, args, cwd) {
 
 /** The peers live in bench/peers with their own lock file, apart from godwit's dependencies. */
 function installPeers() {
-  if (!existsSync(join(peersDir, 'node_modules', '.package-lock.json'))) sh('npm', ['ci', '--prefix', peersDir, '--no-audit', '--no-fund'], repo);
+  const installed = join(peersDir, 'node_modules', '.package-lock.json');
+  if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(join(peersDir, 'package-lock.json')).mtimeMs) {
+    sh('npm', ['ci', '--prefix', peersDir, '--no-audit', '--no-fund'], repo);
+  }
   if (!existsSync(join(repo, 'dist', 'cli', 'main.js'))) sh('npx', ['tsc', '-p', 'tsconfig.build.json'], repo);
 }
 
@@ -166,7 +169,7 @@ async function runWorkloads(options, gen, tools, ctx) {
       const w3Runs = Math.min(options.runs, 3);
       const single = generate(gen, ctx.workDir, { workload: 'big', dialect, rows: n.rows });
       const batched = generate(gen, ctx.workDir, { workload: 'bigbatch', dialect, rows: n.rows, batch: 100 });
-      const mb = (dir) => (manifestOf(dir).sql_bytes / 1e6).toFixed(0);
+      const mb = (dir) => (manifestOf(dir).sql_bytes / 1e6).toFixed(manifestOf(dir).sql_bytes < 1e7 ? 1 : 0);
       await runAll([
         { id: 'W3', db: dbKey, title: `one ${mb(single)} MB script of ${n.rows.toLocaleString('en')} single-row INSERTs`, rows: serverRows(tools, database, dbKey, single, manifestOf(single)) },
         { id: 'W3b', db: dbKey, title: `the same rows as ${n.rows / 100} INSERTs of 100 rows (${mb(batched)} MB)`, rows: serverRows(tools, database, dbKey, batched, manifestOf(batched)) },
@@ -235,7 +238,9 @@ async function runRssScale(options, gen, ctx) {
   const section = { id: 'rss', db: 'pg', title: "godwit's peak RSS by script size", rows };
   process.stderr.write(`\n== ${section.title}\n`);
   ctx.sections.push(section);
+  const started = Date.now();
   await runSection(section, { ...ctx, runs: options.runs });
+  section.durationSec = Math.round((Date.now() - started) / 1000);
 }
 
 function mergeResults(files) {

@@ -72,7 +72,9 @@ function clientAndPeers(sections, id, db) {
   const peers = section.rows.filter((r) => r.role === 'peer' && wallOf(r) !== undefined);
   const slower = peers.filter((r) => wallOf(r) <= godwit).map((r) => r.tool);
   const failed = section.rows.filter((r) => r.role === 'peer' && r.failure).map((r) => r.tool);
-  const measured = godwit === undefined || peers.length === 0 ? undefined
+  const allFailed = godwit !== undefined && peers.length === 0 && failed.length > 0;
+  const measured = allFailed ? `every peer failed (${failed.join(', ')})`
+    : godwit === undefined || peers.length === 0 ? undefined
     : (slower.length === 0 ? `faster than ${peers.length} peer${peers.length === 1 ? '' : 's'}` : `slower than ${slower.join(', ')}`)
       + (failed.length > 0 ? ` (${failed.join(', ')} failed)` : '');
   out.push(verdict(`${id} ${DB_NAMES[db]}: godwit faster than every peer`, measured, slower.length === 0));

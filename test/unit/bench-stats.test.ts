@@ -40,6 +40,14 @@ describe('bench targets', () => {
     expect(statusOf(sections, 'W1 MariaDB: godwit faster')).toMatchObject({ status: 'missed', measured: 'slower than dbmate' });
   });
 
+  it('counts godwit as faster when every peer failed the workload', () => {
+    const sections: Section[] = [{ id: 'W4', db: 'mysql', rows: [
+      row('mariadb', 'client', [1000]), row('godwit', 'godwit', [1050]),
+      { ...row('dbmate', 'peer', []), failure: 'exit 2: DELIMITER' },
+    ] }];
+    expect(statusOf(sections, 'W4 MariaDB: godwit faster')).toMatchObject({ status: 'met', measured: 'every peer failed (dbmate)' });
+  });
+
   it('judges W3 by ratio to psql and by the largest RSS of any run', () => {
     const sections: Section[] = [{ id: 'W3', db: 'pg', rows: [
       row('psql', 'client', [10_000]), row('godwit', 'godwit', [2_900], 120 * 1024),
