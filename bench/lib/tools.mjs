@@ -1,0 +1,108 @@
+// Every program the benchmark times, and how each one applies a workload folder written by gen.py.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+function output(cmd, args) {
+  const result = spawnSync(cmd, args, { encoding: 'utf8' });
+  return result.status === 0 ? `${result.stdout}${result.stderr}`.trim().split('\n')[0] : undefined;
+}
+
+function packageVersion(peers, name) {
+  return JSON.parse(readFileSync(join(peers, 'node_modules', name, 'package.json'), 'utf8')).version;
+}
+
+/**
+ * `repo` is the godwit checkout, `peers` the folder the peers are installed in. Each tool's
+ * `command(database, dbName, dir)` returns what to spawn for one run against a fresh database.
+ */
+export function toolsFor(repo, peers) {
+  const bin = (name) => join(peers, 'node_modules', '.bin', name);
+  // dbmate's npm package is a Node shim that spawns the Go binary: time the binary itself, as a user
+  // of the binary runs it, so one process is measured and Node's start-up is not added to dbmate.
+  const dbmate = join(peers, 'node_modules', '@dbmate', 'linux-x64', 'bin', 'dbmate');
+  const liquibase = join(peers, 'node_modules', 'liquibase', 'dist', 'liquibase', 'liquibase');
+  const godwit = ['node', join(repo, 'bin', 'godwit.js')];
+  return [
+    {
+      tool: 'psql', role: 'client', dbs: ['pg'],
+      label: '`psql -f psql/apply.sql`',
+      version: () => output('psql', ['--version']),
+      command: (database, db) => ({
+        cmd: 'psql',
+        args: ['-X', '-q', '-h', '127.0.0.1', '-U', 'postgres', '-d', db, '-v', 'ON_ERROR_STOP=1', '-f', 'psql/apply.sql'],
+      }),
+    },
+    {
+      tool: 'mariadb', role: 'client', dbs: ['mysql'],
+      label: '`mariadb < mariadb/apply.sql`',
+      version: () => output('mariadb', ['--version']),
+      command: (database, db) => ({
+        cmd: 'mariadb', args: ['-h', '127.0.0.1', '-u', 'root', db], stdinFile: 'mariadb/apply.sql',
+      }),
+    },
+    {
+      tool: 'godwit', role: 'godwit', dbs: ['pg', 'mysql'],
+      label: 'godwit',
+      version: () => output(godwit[0], [godwit[1], '--version']),
+      command: (database, db) => ({
+        cmd: godwit[0], args: [godwit[1], `-url=${database.jdbcUrl(db)}`, '-locations=filesystem:flyway', 'migrate'],
+      }),
+    },
+    {
+      tool: 'postgrator', role: 'peer', dbs: ['pg', 'mysql'],
+      label: 'postgrator-cli',
+      version: () => `postgrator-cli ${packageVersion(peers, 'postgrator-cli')} (postgrator ${packageVersion(peers, 'postgrator')})`,
+      command: (database, db) => ({
+        cmd: bin('postgrator'),
+        args: database.name === 'PostgreSQL'
+          ? ['--no-config', '-r', 'pg', '-h', '127.0.0.1', '-o', '5432', '-u', 'postgres', '-d', db, '-m', 'postgrator/*']
+          : ['--no-config', '-r', 'mysql', '-h', '127.0.0.1', '-o', '3306', '-u', 'root', '-d', db, '-m', 'postgrator/*'],
+      }),
+    },
+    {
+      tool: 'dbmate', role: 'peer', dbs: ['pg', 'mysql'],
+      label: 'dbmate',
+      version: () => output(dbmate, ['--version']),
+      command: (database, db) => ({
+        cmd: dbmate,
+        args: ['--url', database.name === 'PostgreSQL' ? `${database.url(db)}?sslmode=disable` : database.url(db),
+          '--migrations-dir', 'dbmate', '--no-dump-schema', 'up'],
+      }),
+    },
+    {
+      tool: 'node-pg-migrate', role: 'peer', dbs: ['pg'],
+      label: 'node-pg-migrate',
+      version: () => `node-pg-migrate ${packageVersion(peers, 'node-pg-migrate')}`,
+      // One transaction per migration as every other tool here, not its default single transaction;
+      // --no-verbose stops it printing every statement (100 MB of them in W3).
+      command: (database, db) => ({
+        cmd: bin('node-pg-migrate'),
+        args: ['up', '-m', 'node-pg-migrate', '--no-single-transaction', '--no-verbose'],
+        env: { DATABASE_URL: database.url(db) },
+      }),
+    },
+    {
+      tool: 'pg-flyway', role: 'peer', dbs: ['pg'],
+      label: 'pg-flyway',
+      version: () => `pg-flyway ${packageVersion(peers, 'pg-flyway')}`,
+      command: (database, db) => ({
+        cmd: bin('pg-flyway'), args: ['migrate', '-u', database.url(db), '-l', 'flyway'],
+      }),
+    },
+    {
+      tool: 'liquibase', role: 'peer', dbs: ['pg', 'mysql'],
+      label: 'Liquibase',
+      // The npm package bundles Liquibase and its JDBC drivers; it runs on the system's Java. Liquibase
+      // sends a raw SQL file as one statement, which MariaDB's driver refuses without allowMultiQueries.
+      unavailable: () => (!existsSync(liquibase) ? 'not installed' : output('java', ['-version']) ? undefined : 'no java on PATH'),
+      version: () => `Liquibase ${packageVersion(peers, 'liquibase')} on ${output('java', ['-version'])}`,
+      command: (database, db) => ({
+        cmd: liquibase,
+        args: ['--show-banner=false', '--search-path=liquibase', '--changelog-file=changelog.xml',
+          database.name === 'PostgreSQL' ? `--url=jdbc:postgresql://127.0.0.1:5432/${db}` : `--url=jdbc:mariadb://127.0.0.1:3306/${db}?allowMultiQueries=true`,
+          `--username=${database.name === 'PostgreSQL' ? 'postgres' : 'root'}`, 'update'],
+      }),
+    },
+  ];
+}
