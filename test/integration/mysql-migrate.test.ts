@@ -248,6 +248,19 @@ describe.each(servers)('godwit migrate on $label', (server) => {
     });
   });
 
+  it('rolls back the rows a failing migration wrote after its DDL, as Flyway does with autocommit off', async () => {
+    const db = await database('my_rows');
+    const script = ['CREATE TABLE kept (id INT);', 'INSERT INTO kept VALUES (1);', 'INSERT INTO kept VALUES (2);', 'INSERT INTO no_such_table VALUES (3);', ''].join('\n');
+    const result = await godwit(db, [location('rows', { 'V1__Rows.sql': script }), 'migrate']);
+    expectExit(result, 1);
+    expect(result.stderr).toContain('Line       : 4');
+    // The CREATE TABLE committed itself; the INSERTs after it were one transaction, rolled back.
+    expect(await tableExists(db, db.name, 'kept')).toBe(true);
+    const [rows] = await db.client.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${db.name}\`.kept`);
+    expect(Number(rows[0]?.['n'])).toBe(0);
+    expect((await history(db)).map((r) => [r.version, r.success])).toEqual([['1', 0]]);
+  });
+
   describe('a migration that fails in the middle of a set (MySQL cannot roll back DDL)', () => {
     const V2_BROKEN = ['-- V2 creates a table, then fails', 'CREATE TABLE two_made (id INT);', '', 'INSERT INTO no_such_table VALUES (1);', ''].join('\n');
     const V2_FIXED = ['-- V2, fixed', 'CREATE TABLE IF NOT EXISTS two_made (id INT);', 'INSERT INTO two_made VALUES (2);', ''].join('\n');

@@ -284,16 +284,23 @@ export class MysqlDialect implements Dialect {
     await this.db.execute(deleteRowsSql(this.qualified(schema, table), installedRanks.length), installedRanks);
   }
 
+  /**
+   * As JDBC's setAutoCommit(false), which Flyway uses, not START TRANSACTION: the DDL of a migration
+   * commits implicitly, and with autocommit off the statements after it stay in a new transaction
+   * (rolled back on failure, one commit at the end) instead of committing one by one.
+   */
   async begin(): Promise<void> {
-    await this.db.query('START TRANSACTION');
+    await this.db.query('SET autocommit = 0');
   }
 
   async commit(): Promise<void> {
     await this.db.query('COMMIT');
+    await this.db.query('SET autocommit = 1');
   }
 
   async rollback(): Promise<void> {
     await this.db.query('ROLLBACK');
+    await this.db.query('SET autocommit = 1');
   }
 
   splitScript(text: string, file: string): SqlStatement[] {
@@ -356,9 +363,9 @@ export class MysqlDialect implements Dialect {
     ],
     deleteHistoryRows: async (schema, table, installedRanks) =>
       installedRanks.length === 0 ? [] : [inlineParameters(deleteRowsSql(this.qualified(schema, table), installedRanks.length), installedRanks)],
-    begin: async () => ['START TRANSACTION'],
-    commit: async () => ['COMMIT'],
-    rollback: async () => ['ROLLBACK'],
+    begin: async () => ['SET autocommit = 0'],
+    commit: async () => ['COMMIT', 'SET autocommit = 1'],
+    rollback: async () => ['ROLLBACK', 'SET autocommit = 1'],
     statement: terminated,
   };
 
