@@ -76,11 +76,15 @@ function sh(cmd, args, cwd) {
   if (result.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed`);
 }
 
-/** The peers live in bench/peers with their own lock file, apart from godwit's dependencies. */
+/**
+ * The peers live in bench/peers with their own lock file, apart from godwit's dependencies. `npm install`
+ * rather than `npm ci`: npm 11 writes dbmate's lock without its other platforms' optional binaries and
+ * then refuses its own lock in `npm ci`; the exact versions in package.json pin the peers either way.
+ */
 function installPeers() {
   const installed = join(peersDir, 'node_modules', '.package-lock.json');
   if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(join(peersDir, 'package-lock.json')).mtimeMs) {
-    sh('npm', ['ci', '--prefix', peersDir, '--no-audit', '--no-fund'], repo);
+    sh('npm', ['install', '--prefix', peersDir, '--no-audit', '--no-fund'], repo);
   }
   if (!existsSync(join(repo, 'dist', 'cli', 'main.js'))) sh('npx', ['tsc', '-p', 'tsconfig.build.json'], repo);
 }
