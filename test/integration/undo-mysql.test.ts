@@ -179,10 +179,17 @@ describe.concurrent.each(servers)('godwit undo on $label', (server) => {
       { installed_rank: 2, version: '1', description: 'Create t', type: 'UNDO_SQL', script: 'U1__Create_t.sql', checksum: flywayChecksum(U1), success: false },
     ]);
 
+    const info = JSON.parse((await godwit(['info', '-outputType=json'])).stdout) as InfoJson;
+    expect(info.migrations.map((m) => `${m.version}|${m.category}|${m.type}|${m.state}`)).toEqual(['1|Versioned|SQL|Success', '1|Undo|UNDO_SQL|Failed']);
     const blocked = await godwit(['migrate']);
     expectExit(blocked, 1);
+    expect(blocked.stderr).toContain('Detected failed migration to version 1 (Create t).');
     expectNoStackTrace(blocked);
     expect(await rows(db)).toEqual(history);
+
+    // Once the half-done undo is dealt with by hand, repair removes the failed row, as for a migration.
+    expectExit(await godwit(['repair']), 0);
+    expect(await rows(db)).toEqual(history.slice(0, 1));
   });
 
   it('refuses to undo when the latest migration failed', async () => {
