@@ -237,7 +237,7 @@ export interface Workspace {
   /** A fresh database of its own, dropped after the file. */
   database(prefix: string): Promise<TestDatabase>;
   /** Writes (or overwrites) files of a migration folder; returns the -locations argument. */
-  location(name: string, files: Record<string, string>): string;
+  location(name: string, files: Record<string, string | Buffer>): string;
 }
 
 /**
