@@ -25,9 +25,10 @@ export function resolveAll(ctx: EngineContext): Promise<ResolvedMigration[]> {
   });
 }
 
-export async function readSnapshot(ctx: EngineContext, resolved: ResolvedMigration[], target = ctx.config.target): Promise<Snapshot> {
+/** With `known`, rows read earlier in this run, only rows ranked above them are read (see readAfter). */
+export async function readSnapshot(ctx: EngineContext, resolved: ResolvedMigration[], target = ctx.config.target, known?: AppliedMigration[]): Promise<Snapshot> {
   const tableExists = (await ctx.dialect.schemaExists(ctx.history.schema)) && (await ctx.history.exists());
-  const applied = tableExists ? await ctx.history.read() : [];
+  const applied = !tableExists ? [] : known ? await ctx.history.readAfter(known) : await ctx.history.read();
   return { resolved, applied, tableExists, infos: infosFor(ctx, resolved, applied, target) };
 }
 

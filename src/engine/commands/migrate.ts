@@ -332,15 +332,18 @@ export async function migrate(ctx: EngineContext): Promise<MigrateResult> {
   const cherryPick = cherryPickOf(config.cherryPick);
   requireKnownPicks(cherryPick, resolved);
   if (cherryPick !== null) refuseDescendingPicks(dueMigrations((await readSnapshot(ctx, resolved)).infos), config.outOfOrder);
+  let validated: Snapshot | undefined;
   if (config.validateOnMigrate) {
     const snapshot = await readSnapshot(ctx, resolved);
     await withCallbacks(ctx, 'Validate', async () => validateSnapshot(ctx, snapshot, { pendingIsError: false }));
+    validated = snapshot;
   }
   await prepareHistory(ctx);
   // As in Flyway, beforeMigrate runs once the history table exists, before the first migration.
   await fireCallbacks(ctx, 'beforeMigrate');
 
-  const initial = await readSnapshot(ctx, resolved);
+  // As Flyway refreshes its cached history: what validation read stands, rows ranked above it are added.
+  const initial = await readSnapshot(ctx, resolved, config.target, validated?.tableExists ? validated.applied : undefined);
   const target = concreteTarget(ctx, initial);
   const initialVersion = currentVersion(initial.infos)?.version?.text ?? null;
   log.info(`Current version of schema ${quotedSchema(ctx)}: ${initialVersion ?? '<< Empty Schema >>'}`);
