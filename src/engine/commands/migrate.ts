@@ -343,7 +343,7 @@ export async function migrate(ctx: EngineContext): Promise<MigrateResult> {
   await fireCallbacks(ctx, 'beforeMigrate');
 
   // As Flyway refreshes its cached history: what validation read stands, rows ranked above it are added.
-  const initial = await readSnapshot(ctx, resolved, config.target, validated?.tableExists ? validated.applied : undefined);
+  const initial = await readSnapshot(ctx, resolved, config.target, validated);
   const target = concreteTarget(ctx, initial);
   const initialVersion = currentVersion(initial.infos)?.version?.text ?? null;
   log.info(`Current version of schema ${quotedSchema(ctx)}: ${initialVersion ?? '<< Empty Schema >>'}`);
@@ -365,9 +365,11 @@ export async function migrate(ctx: EngineContext): Promise<MigrateResult> {
       // it runs out or rows of another process appear, not once per migration (quadratic in their number).
       let rows = initial.applied;
       let due: MigrationInfo[] = [];
+      let built: MigrationInfo[] | null = target === config.target ? initial.infos : null;
       for (;;) {
         if (due.length === 0) {
-          const infos = infosFor(ctx, resolved, rows, target);
+          const infos = built ?? infosFor(ctx, resolved, rows, target);
+          built = null;
           refuseFailed(ctx, infos);
           due = dueMigrations(infos);
         }
