@@ -97,8 +97,21 @@ export function parseMigrationFilename(name: string, naming: NamingConfig): Pars
   }
 }
 
+/** Built once per naming, not once per file name: a location can hold thousands. */
+const prefixCache = new Map<string, { text: string; kind: PrefixKind }[]>();
+
 /** The longest prefix wins (`beforeEachMigrate` over `beforeMigrate`); ties keep this order, as Flyway's stable sort does. */
 function prefixesOf(naming: NamingConfig): { text: string; kind: PrefixKind }[] {
+  const key = `${naming.sqlMigrationPrefix}\0${naming.undoSqlMigrationPrefix}\0${naming.repeatableSqlMigrationPrefix}`;
+  let prefixes = prefixCache.get(key);
+  if (prefixes === undefined) {
+    prefixes = sortedPrefixes(naming);
+    prefixCache.set(key, prefixes);
+  }
+  return prefixes;
+}
+
+function sortedPrefixes(naming: NamingConfig): { text: string; kind: PrefixKind }[] {
   const prefixes: { text: string; kind: PrefixKind }[] = [
     { text: naming.sqlMigrationPrefix, kind: 'versioned' },
     { text: naming.undoSqlMigrationPrefix, kind: 'undo' },

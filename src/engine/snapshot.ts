@@ -25,8 +25,17 @@ export function resolveAll(ctx: EngineContext): Promise<ResolvedMigration[]> {
   });
 }
 
-export async function readSnapshot(ctx: EngineContext, resolved: ResolvedMigration[], target = ctx.config.target): Promise<Snapshot> {
+/**
+ * With `known`, a snapshot read earlier in this run of the same files for the same target, only rows
+ * ranked above its rows are read (see readAfter); when there are none, its states stand as they are.
+ */
+export async function readSnapshot(ctx: EngineContext, resolved: ResolvedMigration[], target = ctx.config.target, known?: Snapshot): Promise<Snapshot> {
   const tableExists = (await ctx.dialect.schemaExists(ctx.history.schema)) && (await ctx.history.exists());
+  if (tableExists && known?.tableExists) {
+    const applied = await ctx.history.readAfter(known.applied);
+    if (applied.length === known.applied.length) return known;
+    return { resolved, applied, tableExists, infos: infosFor(ctx, resolved, applied, target) };
+  }
   const applied = tableExists ? await ctx.history.read() : [];
   return { resolved, applied, tableExists, infos: infosFor(ctx, resolved, applied, target) };
 }

@@ -34,13 +34,17 @@ export function createIndexSql(n: HistoryTableNames): string {
   return `CREATE INDEX ${n.index} ON ${n.qualified} ("success")${n.tablespace}`;
 }
 
-export function insertRowSql(qualified: string): string {
-  return `INSERT INTO ${qualified} ("installed_rank", "version", "description", "type", "script", "checksum", "installed_by", "execution_time", "success") VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, current_user), $8, $9)`;
+const ROW_PARAMETERS = ['$1', '$2', '$3', '$4', '$5', '$6', '$7', '$8', '$9'];
+
+/** `values`: the nine values as SQL text, parameters by default, or literals to send the row as plain text. */
+export function insertRowSql(qualified: string, values: readonly string[] = ROW_PARAMETERS): string {
+  const [rank, version, description, type, script, checksum, installedBy, executionTime, success] = values;
+  return `INSERT INTO ${qualified} ("installed_rank", "version", "description", "type", "script", "checksum", "installed_by", "execution_time", "success") VALUES (${rank}, ${version}, ${description}, ${type}, ${script}, ${checksum}, COALESCE(${installedBy}, current_user), ${executionTime}, ${success})`;
 }
 
-/** With `after`, only the rows ranked above $1. */
-export function selectRowsSql(qualified: string, after = false): string {
-  return `SELECT "installed_rank", "version", "description", "type", "script", "checksum", "installed_by", "installed_on", "execution_time", "success" FROM ${qualified}${after ? ' WHERE "installed_rank" > $1' : ''} ORDER BY "installed_rank"`;
+/** With `afterRank` (SQL text: `$1` or a literal), only the rows ranked above it. */
+export function selectRowsSql(qualified: string, afterRank?: string): string {
+  return `SELECT "installed_rank", "version", "description", "type", "script", "checksum", "installed_by", "installed_on", "execution_time", "success" FROM ${qualified}${afterRank === undefined ? '' : ` WHERE "installed_rank" > ${afterRank}`} ORDER BY "installed_rank"`;
 }
 
 export function updateRowSql(qualified: string): string {

@@ -65,7 +65,9 @@ export async function connectPgServer(options: PgServerOptions): Promise<PgConne
       };
       connection.on('commandComplete', count);
       try {
-        await client.query(sql);
+        const results: pg.QueryResult | pg.QueryResult[] = await client.query(sql);
+        const last = Array.isArray(results) ? results.at(-1) : results;
+        return { rows: (last?.rows ?? []) as QueryResult['rows'], rowCount: last?.rowCount ?? 0 };
       } catch (error) {
         if (error instanceof Error) Object.assign(error, { completed });
         throw error;

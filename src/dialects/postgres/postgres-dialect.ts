@@ -7,10 +7,10 @@ import type { SplitPass } from '../statement-stream.js';
 import { batchText, statementAt } from '../batch-text.js';
 import { javaStringHash } from '../java-hash.js';
 import { cleanStatements, SCHEMA_OBJECT_COUNT_SQL } from './clean.js';
-import type { PgConnection, PgConnector } from './connection.js';
+import type { PgConnection, PgConnector, QueryResult } from './connection.js';
 import type { HistoryTableNames } from './history-sql.js';
 import { addPrimaryKeySql, createIndexSql, createTableSql, deleteRowsSql, insertRowSql, selectRowsSql, updateRowSql } from './history-sql.js';
-import { inlineParameters, terminated } from './render.js';
+import { inlineParameters, literal, terminated } from './render.js';
 import { postgresSplitPass, splitPostgresScript } from './splitter.js';
 
 /** The first table of that name on the search path (or in the schema given), as the planner sizes it. */
@@ -42,6 +42,13 @@ export class PostgresDialect implements Dialect {
   private connection: PgConnection | undefined;
   private serverMajor = 0;
   private readonly sessionLocks = new Set<bigint>();
+  /**
+   * Statements held back to travel in one round trip with the next one (as one simple-protocol text):
+   * BEGIN goes with the lock, a migration's history row with its COMMIT. Each round trip is a wait for
+   * the server, which is most of what a small migration costs.
+   */
+  private ahead: string[] = [];
+  private transactionOpen = false;
 
   constructor(
     private readonly connector: PgConnector,
@@ -57,6 +64,8 @@ export class PostgresDialect implements Dialect {
   }
 
   async connect(): Promise<void> {
+    this.ahead = [];
+    this.transactionOpen = false;
     this.connection = await this.connector();
     const queryBatch = this.connection.queryBatch;
     this.executeBatch = queryBatch === undefined ? undefined : (statements) => this.executeBatchOn(queryBatch, statements);
@@ -73,26 +82,42 @@ export class PostgresDialect implements Dialect {
   private async useClientTimeZone(): Promise<void> {
     const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
     try {
-      await this.db.query("SELECT set_config('TimeZone', $1, false)", [zone]);
+      await this.send("SELECT set_config('TimeZone', $1, false)", [zone]);
     } catch {
       // A zone name the server does not know leaves the server's default in place.
     }
   }
 
+  /** Sends what is held back together with `sql` where the protocol allows, ahead of it otherwise. */
+  private async send(sql: string, params?: unknown[]): Promise<QueryResult> {
+    const db = this.db;
+    const ahead = this.ahead.splice(0);
+    if (ahead.length === 0 || !db.queryBatch) return db.query(sql, params);
+    if (params === undefined || params.length === 0) return db.queryBatch([...ahead, sql].join(';\n'));
+    await db.queryBatch(ahead.join(';\n'));
+    return db.query(sql, params);
+  }
+
+  private async flush(): Promise<void> {
+    const ahead = this.ahead.splice(0);
+    if (ahead.length > 0) await this.db.queryBatch?.(ahead.join(';\n'));
+  }
+
   async close(): Promise<void> {
+    this.ahead = [];
     const connection = this.connection;
     this.connection = undefined;
     await connection?.close();
   }
 
   async serverVersion(): Promise<string> {
-    const result = await this.db.query('SHOW server_version');
+    const result = await this.send('SHOW server_version');
     return String(result.rows[0]?.server_version ?? '');
   }
 
   /** reltuples is -1 until the table is first vacuumed or analyzed: no estimate yet. */
   async tableSize(schema: string | undefined, table: string): Promise<{ bytes: number; rows: number | null } | null> {
-    const result = await this.db.query(TABLE_SIZE_SQL, [schema ?? null, table]);
+    const result = await this.send(TABLE_SIZE_SQL, [schema ?? null, table]);
     const row = result.rows[0];
     if (!row) return null;
     const rows = Number(row.reltuples);
@@ -100,23 +125,23 @@ export class PostgresDialect implements Dialect {
   }
 
   async session(): Promise<SessionInfo> {
-    const result = await this.db.query('SELECT current_user AS "user", current_database() AS "database", current_schema() AS "schema"');
+    const result = await this.send('SELECT current_user AS "user", current_database() AS "database", current_schema() AS "schema"');
     const row = result.rows[0];
     return { user: String(row?.user ?? ''), database: String(row?.database ?? ''), schema: row?.schema == null ? null : String(row.schema) };
   }
 
   async setTimeouts(timeouts: { statementMs: number; lockMs: number }): Promise<void> {
-    if (timeouts.statementMs > 0) await this.db.query("SELECT set_config('statement_timeout', $1, false)", [String(timeouts.statementMs)]);
-    if (timeouts.lockMs > 0) await this.db.query("SELECT set_config('lock_timeout', $1, false)", [String(timeouts.lockMs)]);
+    if (timeouts.statementMs > 0) await this.send("SELECT set_config('statement_timeout', $1, false)", [String(timeouts.statementMs)]);
+    if (timeouts.lockMs > 0) await this.send("SELECT set_config('lock_timeout', $1, false)", [String(timeouts.lockMs)]);
   }
 
   async setCurrentSchema(schema: string): Promise<void> {
-    await this.db.query("SELECT set_config('search_path', $1, false)", [await this.searchPathStarting(schema)]);
+    await this.send("SELECT set_config('search_path', $1, false)", [await this.searchPathStarting(schema)]);
   }
 
   /** The session's search_path with `schema` moved to the front. */
   private async searchPathStarting(schema: string): Promise<string> {
-    const current = await this.db.query('SHOW search_path');
+    const current = await this.send('SHOW search_path');
     const rest = String(current.rows[0]?.search_path ?? '')
       .split(',')
       .map((part) => part.trim())
@@ -136,7 +161,7 @@ export class PostgresDialect implements Dialect {
     const id = postgresLockId(this.qualified(schema, table));
     const fn = options.mode === 'transaction' ? 'pg_try_advisory_xact_lock' : 'pg_try_advisory_lock';
     for (let attempt = 0; ; attempt++) {
-      const result = await this.db.query(`SELECT ${fn}($1) AS locked`, [id.toString()]);
+      const result = await this.send(`SELECT ${fn}(${id}) AS locked`);
       if (result.rows[0]?.locked) {
         if (options.mode === 'session') this.sessionLocks.add(id);
         return;
@@ -150,25 +175,25 @@ export class PostgresDialect implements Dialect {
       options.onWait?.(attempt + 1);
       // Wait outside any transaction: an open one would hold a snapshot that the lock holder's
       // CREATE INDEX CONCURRENTLY waits for, and the two processes would wait on each other.
-      if (options.mode === 'transaction') await this.db.query('ROLLBACK');
+      if (options.mode === 'transaction') await this.rollback();
       await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_INTERVAL_MS));
-      if (options.mode === 'transaction') await this.db.query('BEGIN');
+      if (options.mode === 'transaction') await this.begin();
     }
   }
 
   async releaseLock(schema: string, table: string): Promise<void> {
     const id = postgresLockId(this.qualified(schema, table));
     if (!this.sessionLocks.delete(id)) return;
-    await this.db.query('SELECT pg_advisory_unlock($1)', [id.toString()]);
+    await this.send('SELECT pg_advisory_unlock($1)', [id.toString()]);
   }
 
   async schemaExists(schema: string): Promise<boolean> {
-    const result = await this.db.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+    const result = await this.send('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
     return result.rowCount === 1;
   }
 
   async createSchema(schema: string): Promise<void> {
-    await this.db.query(this.createSchemaSql(schema));
+    await this.send(this.createSchemaSql(schema));
   }
 
   private createSchemaSql(schema: string): string {
@@ -176,21 +201,21 @@ export class PostgresDialect implements Dialect {
   }
 
   async isSchemaEmpty(schema: string): Promise<boolean> {
-    const result = await this.db.query(SCHEMA_OBJECT_COUNT_SQL, [schema]);
+    const result = await this.send(SCHEMA_OBJECT_COUNT_SQL, [schema]);
     return Number(result.rows[0]?.count ?? 0) === 0;
   }
 
   async cleanSchema(schema: string): Promise<void> {
-    for (const statement of await this.cleanSchemaSql(schema)) await this.db.query(statement);
+    for (const statement of await this.cleanSchemaSql(schema)) await this.send(statement);
   }
 
   private async cleanSchemaSql(schema: string): Promise<string[]> {
-    const query = async (sql: string, params: unknown[]) => (await this.db.query(sql, params)).rows;
+    const query = async (sql: string, params: unknown[]) => (await this.send(sql, params)).rows;
     return cleanStatements(query, (n) => this.quoteIdentifier(n), schema);
   }
 
   async dropSchema(schema: string): Promise<void> {
-    await this.db.query(this.dropSchemaSql(schema));
+    await this.send(this.dropSchemaSql(schema));
   }
 
   private dropSchemaSql(schema: string): string {
@@ -198,7 +223,7 @@ export class PostgresDialect implements Dialect {
   }
 
   async historyTableExists(schema: string, table: string): Promise<boolean> {
-    const result = await this.db.query(
+    const result = await this.send(
       `SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r','p')`,
       [schema, table],
     );
@@ -216,15 +241,15 @@ export class PostgresDialect implements Dialect {
 
   async createHistoryTable(schema: string, table: string, options: { tablespace?: string | undefined; baseline?: NewHistoryRow }): Promise<void> {
     const names = this.historyNames(schema, table, options.tablespace);
-    await this.db.query(createTableSql(names));
+    await this.send(createTableSql(names));
     if (options.baseline) await this.insertHistoryRow(schema, table, options.baseline);
-    await this.db.query(addPrimaryKeySql(names));
-    await this.db.query(createIndexSql(names));
+    await this.send(addPrimaryKeySql(names));
+    await this.send(createIndexSql(names));
   }
 
   async readHistory(schema: string, table: string, afterRank?: number): Promise<AppliedMigration[]> {
     const qualified = this.qualified(schema, table);
-    const result = afterRank === undefined ? await this.db.query(selectRowsSql(qualified)) : await this.db.query(selectRowsSql(qualified, true), [afterRank]);
+    const result = await this.send(selectRowsSql(qualified, afterRank === undefined ? undefined : literal(afterRank)));
     return result.rows.map((row) => ({
       installedRank: Number(row.installed_rank),
       version: row.version === null || row.version === undefined ? null : MigrationVersion.parse(String(row.version)),
@@ -240,28 +265,38 @@ export class PostgresDialect implements Dialect {
   }
 
   async insertHistoryRow(schema: string, table: string, row: NewHistoryRow): Promise<void> {
-    await this.db.query(insertRowSql(this.qualified(schema, table)), rowParameters(row));
+    // In a transaction the row can wait for what follows (the COMMIT, mostly): it commits or rolls
+    // back with it either way, and a failure to insert still fails that statement's call.
+    if (this.transactionOpen && this.db.queryBatch) this.ahead.push(insertRowSql(this.qualified(schema, table), rowParameters(row).map((value) => literal(value))));
+    else await this.send(insertRowSql(this.qualified(schema, table)), rowParameters(row));
   }
 
   async updateHistoryRow(schema: string, table: string, installedRank: number, values: { description: string; type: string; checksum: number | null }): Promise<void> {
-    await this.db.query(updateRowSql(this.qualified(schema, table)), [values.description, values.type, values.checksum, installedRank]);
+    await this.send(updateRowSql(this.qualified(schema, table)), [values.description, values.type, values.checksum, installedRank]);
   }
 
   async deleteHistoryRows(schema: string, table: string, installedRanks: number[]): Promise<void> {
     if (installedRanks.length === 0) return;
-    await this.db.query(deleteRowsSql(this.qualified(schema, table)), [installedRanks]);
+    await this.send(deleteRowsSql(this.qualified(schema, table)), [installedRanks]);
   }
 
   async begin(): Promise<void> {
-    await this.db.query('BEGIN');
+    this.transactionOpen = true;
+    if (this.db.queryBatch) this.ahead.push('BEGIN');
+    else await this.send('BEGIN');
   }
 
   async commit(): Promise<void> {
-    await this.db.query('COMMIT');
+    this.transactionOpen = false;
+    await this.send('COMMIT');
   }
 
+  /** What is held back belongs to the transaction being rolled back: it is dropped, not sent. */
   async rollback(): Promise<void> {
-    await this.db.query('ROLLBACK');
+    this.transactionOpen = false;
+    const ahead = this.ahead.splice(0);
+    if (ahead[0] === 'BEGIN') return;
+    await this.send('ROLLBACK');
   }
 
   splitScript(text: string, file: string): SqlStatement[] {
@@ -275,7 +310,8 @@ export class PostgresDialect implements Dialect {
   /** Set by connect() when the driver can send a multi-statement query (the server's can, PGlite's not). */
   executeBatch?: (statements: SqlStatement[]) => Promise<void>;
 
-  private async executeBatchOn(queryBatch: (sql: string) => Promise<void>, statements: SqlStatement[]): Promise<void> {
+  private async executeBatchOn(queryBatch: (sql: string) => Promise<unknown>, statements: SqlStatement[]): Promise<void> {
+    await this.flush();
     const batch = batchText(statements);
     try {
       await queryBatch(batch.text);
@@ -289,8 +325,12 @@ export class PostgresDialect implements Dialect {
 
   async execute(statement: SqlStatement): Promise<void> {
     try {
-      if (statement.copyData === undefined) await this.db.query(statement.sql);
-      else await this.db.copyFrom(statement.sql, statement.copyData);
+      if (statement.copyData === undefined) {
+        await this.send(statement.sql);
+      } else {
+        await this.flush();
+        await this.db.copyFrom(statement.sql, statement.copyData);
+      }
     } catch (error) {
       throw toStatementError(error);
     }
@@ -298,7 +338,7 @@ export class PostgresDialect implements Dialect {
 
   async query(sql: string, params: readonly unknown[] = []): Promise<Array<Record<string, unknown>>> {
     try {
-      return (await this.db.query(sql, [...params])).rows;
+      return (await this.send(sql, [...params])).rows;
     } catch (error) {
       throw toStatementError(error);
     }
@@ -324,10 +364,10 @@ export class PostgresDialect implements Dialect {
     dropSchema: async (schema) => [this.dropSchemaSql(schema)],
     createHistoryTable: async (schema, table, options) => {
       const names = this.historyNames(schema, table, options.tablespace);
-      const baseline = options.baseline ? [inlineParameters(insertRowSql(names.qualified), rowParameters(options.baseline))] : [];
+      const baseline = options.baseline ? [insertRowSql(names.qualified, rowParameters(options.baseline).map((value) => literal(value)))] : [];
       return [createTableSql(names), ...baseline, addPrimaryKeySql(names), createIndexSql(names)];
     },
-    insertHistoryRow: async (schema, table, row) => [inlineParameters(insertRowSql(this.qualified(schema, table)), rowParameters(row))],
+    insertHistoryRow: async (schema, table, row) => [insertRowSql(this.qualified(schema, table), rowParameters(row).map((value) => literal(value)))],
     updateHistoryRow: async (schema, table, installedRank, values) => [
       inlineParameters(updateRowSql(this.qualified(schema, table)), [values.description, values.type, values.checksum, installedRank]),
     ],

@@ -169,9 +169,11 @@ export async function runLocked(ctx: EngineContext, job: LockedScript): Promise<
 
 /**
  * Applies one prepared migration under the lock. Returns the history as it now stands (the rows read
- * under the lock plus the one written), or null when another process got there first.
+ * under the lock plus the one written) and whether rows of another process showed up in it, or null
+ * when another process got there first. `planned` is the info the caller picked `script` by, from
+ * `known`: while the read under the lock finds nothing new, it still holds and is not rebuilt.
  */
-async function applyOne(ctx: EngineContext, resolved: ResolvedMigration[], target: string, script: PreparedMigration, known: AppliedMigration[], done: MigrateOutput[]): Promise<AppliedMigration[] | null> {
+async function applyOne(ctx: EngineContext, resolved: ResolvedMigration[], target: string, planned: MigrationInfo, script: PreparedMigration, known: AppliedMigration[], done: MigrateOutput[]): Promise<{ rows: AppliedMigration[]; foreign: boolean } | null> {
   const migration = script.migration;
   let underLock: AppliedMigration[] = [];
   const row = rowFor(ctx, migration);
@@ -182,7 +184,7 @@ async function applyOne(ctx: EngineContext, resolved: ResolvedMigration[], targe
     events: { before: 'beforeEachMigrate', after: 'afterEachMigrate', error: 'afterEachMigrateError' },
     announce: (rows) => {
       underLock = rows;
-      const next = dueMigrations(infosFor(ctx, resolved, rows, target))[0];
+      const next = rows.length === known.length ? planned : dueMigrations(infosFor(ctx, resolved, rows, target))[0];
       if (next?.resolved !== migration) return null;
       return `Migrating schema ${quotedSchema(ctx)} ${describeMigration(migration)}${isOutOfOrder(next, rows) ? ' [out of order]' : ''}${script.transactional ? '' : ' [non-transactional]'}`;
     },
@@ -200,7 +202,7 @@ async function applyOne(ctx: EngineContext, resolved: ResolvedMigration[], targe
     installedBy: stored.installedBy ?? ctx.session.user,
     installedOn: new Date(),
   };
-  return [...underLock, written];
+  return { rows: [...underLock, written], foreign: underLock.length !== known.length };
 }
 
 function isOutOfOrder(info: MigrationInfo, rows: AppliedMigration[]): boolean {
@@ -330,15 +332,18 @@ export async function migrate(ctx: EngineContext): Promise<MigrateResult> {
   const cherryPick = cherryPickOf(config.cherryPick);
   requireKnownPicks(cherryPick, resolved);
   if (cherryPick !== null) refuseDescendingPicks(dueMigrations((await readSnapshot(ctx, resolved)).infos), config.outOfOrder);
+  let validated: Snapshot | undefined;
   if (config.validateOnMigrate) {
     const snapshot = await readSnapshot(ctx, resolved);
     await withCallbacks(ctx, 'Validate', async () => validateSnapshot(ctx, snapshot, { pendingIsError: false }));
+    validated = snapshot;
   }
   await prepareHistory(ctx);
   // As in Flyway, beforeMigrate runs once the history table exists, before the first migration.
   await fireCallbacks(ctx, 'beforeMigrate');
 
-  const initial = await readSnapshot(ctx, resolved);
+  // As Flyway refreshes its cached history: what validation read stands, rows ranked above it are added.
+  const initial = await readSnapshot(ctx, resolved, config.target, validated);
   const target = concreteTarget(ctx, initial);
   const initialVersion = currentVersion(initial.infos)?.version?.text ?? null;
   log.info(`Current version of schema ${quotedSchema(ctx)}: ${initialVersion ?? '<< Empty Schema >>'}`);
@@ -356,13 +361,23 @@ export async function migrate(ctx: EngineContext): Promise<MigrateResult> {
       // The history is read under the lock for each migration; between them, what this process wrote
       // stands for it. Should another process apply something meanwhile, the check under the lock sees
       // it, and the history is read afresh.
+      // Applying the first due migration leaves the rest due, in order: the list is rebuilt only when
+      // it runs out or rows of another process appear, not once per migration (quadratic in their number).
       let rows = initial.applied;
+      let due: MigrationInfo[] = [];
+      let built: MigrationInfo[] | null = target === config.target ? initial.infos : null;
       for (;;) {
-        const infos = infosFor(ctx, resolved, rows, target);
-        refuseFailed(ctx, infos);
-        const next = dueMigrations(infos)[0]?.resolved;
-        if (!next) break;
-        rows = (await applyOne(ctx, resolved, target, await prepareMigration(ctx, next), rows, done)) ?? (await ctx.history.read());
+        if (due.length === 0) {
+          const infos = built ?? infosFor(ctx, resolved, rows, target);
+          built = null;
+          refuseFailed(ctx, infos);
+          due = dueMigrations(infos);
+        }
+        const next = due.shift();
+        if (!next?.resolved) break;
+        const applied = await applyOne(ctx, resolved, target, next, await prepareMigration(ctx, next.resolved), rows, done);
+        rows = applied?.rows ?? (await ctx.history.read());
+        if (applied === null || applied.foreign) due = [];
       }
     }
   } catch (error) {
