@@ -107,6 +107,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const logsToStderr = json || config.dryRunOutput === '-';
     const logger = consoleLogger({ quiet: parsed.quiet, debug: parsed.debug, json: logsToStderr, redact: clean, beforeWrite: () => progress?.beforeLog() });
     for (const line of describeConfig(loaded)) logger.debug(line);
+    await (await import('./preload-pg.js')).preloadPg(config.url);
 
     godwit = new Godwit(config, { logger, statements: progress });
     if (signals.received) godwit.cancel(`${signals.received} received`);

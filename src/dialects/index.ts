@@ -11,29 +11,13 @@ export interface DialectOptions {
   workingDirectory: string;
 }
 
-/**
- * pg checks at load whether it runs on Cloudflare by building a fetch Response, and on Node 20 the first
- * touch of the global Response loads undici, about 20 ms of a start that otherwise needs none of it.
- * Without Response, pg's check concludes "not Cloudflare" as it would anyway.
- */
-async function withoutFetchResponse<T>(load: () => Promise<T>): Promise<T> {
-  const descriptor = Object.getOwnPropertyDescriptor(globalThis, 'Response');
-  if (!descriptor?.configurable) return load();
-  Object.defineProperty(globalThis, 'Response', { value: undefined, configurable: true, writable: true });
-  try {
-    return await load();
-  } finally {
-    Object.defineProperty(globalThis, 'Response', descriptor);
-  }
-}
-
 /** Picks the driver for a parsed URL. The only place that maps a database kind to code. */
 export function createDialect(target: ConnectionTarget, options: DialectOptions): Dialect {
   switch (target.dialect) {
     case 'postgresql':
       // Each driver is loaded when its dialect connects: a run needs one of them, and --version none.
       return new PostgresDialect(async () => {
-        const { connectPgServer } = await withoutFetchResponse(() => import('./postgres/pg-client.js'));
+        const { connectPgServer } = await import('./postgres/pg-client.js');
         return connectPgServer({ target, user: options.user, password: options.password });
       });
     case 'pglite':
