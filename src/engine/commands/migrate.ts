@@ -123,6 +123,32 @@ export interface LockedScript {
 }
 
 /**
+ * One script of a group=true run, inside the group's transaction and lock: its callbacks, the script
+ * and its success row. Returns the execution time; a refused statement becomes the job's failure.
+ */
+export async function runGroupStep(ctx: EngineContext, job: Omit<LockedScript, 'announce' | 'known'> & { announcement: string }, rows: AppliedMigration[]): Promise<number> {
+  const { log } = ctx;
+  const migration = job.script.migration;
+  await fireCallbacks(ctx, job.events.before, { inCurrentTransaction: true });
+  log.info(job.announcement);
+  emitProgress(ctx.progress, log, migration, { event: 'started' });
+  const started = performance.now();
+  try {
+    await runPrepared(ctx, job.script);
+    await fireCallbacks(ctx, job.events.after, { inCurrentTransaction: true });
+  } catch (error) {
+    if (!(error instanceof ScriptStatementError)) throw error;
+    const failure = job.failed(error, ctx.dialect.supportsTransactionalDdl);
+    emitProgress(ctx.progress, log, migration, { event: 'failed', error: failure });
+    throw failure;
+  }
+  const executionTime = Math.round(performance.now() - started);
+  await ctx.history.append(rows, { ...job.row, executionTime, success: true });
+  emitProgress(ctx.progress, log, migration, { event: 'succeeded', executionTime });
+  return executionTime;
+}
+
+/**
  * Runs one prepared script under the lock and records it, in one transaction when the script is
  * transactional. Returns the execution time, or null when the script was no longer due. On failure a
  * database with transactional DDL keeps nothing, not even a row; otherwise a failed row is written.
@@ -288,7 +314,7 @@ function rowFor(ctx: EngineContext, migration: ResolvedMigration): Omit<RowInput
 
 /** group=true: every pending migration in one transaction, under one lock; all or nothing. */
 async function applyGroup(ctx: EngineContext, resolved: ResolvedMigration[], target: string, done: MigrateOutput[]): Promise<void> {
-  const { history, log } = ctx;
+  const { history } = ctx;
   await withLock(ctx, { transaction: true }, async () => {
     let rows = await history.read();
     for (const info of dueMigrations(infosFor(ctx, resolved, rows, target))) {
@@ -301,22 +327,17 @@ async function applyGroup(ctx: EngineContext, resolved: ResolvedMigration[], tar
           hint: 'Run it on its own (without -group=true), or make it transactional.',
         });
       }
-      await fireCallbacks(ctx, 'beforeEachMigrate', { inCurrentTransaction: true });
-      log.info(`Migrating schema ${quotedSchema(ctx)} ${describeMigration(migration)}${isOutOfOrder(info, rows) ? ' [out of order]' : ''}`);
-      emitProgress(ctx.progress, log, migration, { event: 'started' });
-      const started = performance.now();
-      try {
-        await runPrepared(ctx, script);
-        await fireCallbacks(ctx, 'afterEachMigrate', { inCurrentTransaction: true });
-      } catch (error) {
-        if (!(error instanceof ScriptStatementError)) throw error;
-        const failure = migrationFailed(ctx, migration, error, ctx.dialect.supportsTransactionalDdl);
-        emitProgress(ctx.progress, log, migration, { event: 'failed', error: failure });
-        throw failure;
-      }
-      const executionTime = Math.round(performance.now() - started);
-      await history.append(rows, { ...rowFor(ctx, migration), executionTime, success: true });
-      emitProgress(ctx.progress, log, migration, { event: 'succeeded', executionTime });
+      const executionTime = await runGroupStep(
+        ctx,
+        {
+          script,
+          row: rowFor(ctx, migration),
+          events: { before: 'beforeEachMigrate', after: 'afterEachMigrate', error: 'afterEachMigrateError' },
+          announcement: `Migrating schema ${quotedSchema(ctx)} ${describeMigration(migration)}${isOutOfOrder(info, rows) ? ' [out of order]' : ''}`,
+          failed: (error, rolledBack) => migrationFailed(ctx, migration, error, rolledBack),
+        },
+        rows,
+      );
       rows = await history.read();
       done.push(output(ctx, migration, executionTime));
     }

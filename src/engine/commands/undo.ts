@@ -1,5 +1,5 @@
 import { GodwitError, MigrationFailedError } from '../../errors.js';
-import { fireCallbacks, fireErrorCallbacks, withCallbacks } from '../callbacks.js';
+import { fireErrorCallbacks, withCallbacks } from '../callbacks.js';
 import type { EngineContext } from '../context.js';
 import { quotedSchema } from '../context.js';
 import { formatDuration } from '../duration.js';
@@ -8,16 +8,18 @@ import { currentVersion, isFailedState, isSyntheticType } from '../info.js';
 import type { UndoOutput, UndoResult } from '../results.js';
 import { withLock } from '../lock.js';
 import type { RowInput } from '../schema-history.js';
-import { ScriptStatementError } from '../script.js';
-import { prepareMigration, runPrepared } from '../code-migration.js';
+import { prepareMigration } from '../code-migration.js';
 import { emitProgress } from '../events.js';
 import { infosFor, operationBase, readSnapshot, resolveAll } from '../snapshot.js';
 import type { ResolvedMigration } from '../types.js';
 import { isReservedTarget, MigrationVersion } from '../version.js';
-import { migrationFailed, runLocked } from './migrate.js';
+import type { LockedScript } from './migrate.js';
+import { migrationFailed, runGroupStep, runLocked } from './migrate.js';
 import { validateSnapshot } from './validate.js';
 import type { CherryPick } from '../cherry-pick.js';
 import { cherryPickOf, itemMatches, requireKnownPicks } from '../cherry-pick.js';
+
+const UNDO_EVENTS: LockedScript['events'] = { before: 'beforeEachUndo', after: 'afterEachUndo', error: 'afterEachUndoError' };
 
 /**
  * The versioned migration undo reverts next: the one applied last (by installed_rank) that is neither
@@ -204,7 +206,7 @@ async function undoEach(ctx: EngineContext, resolved: ResolvedMigration[], floor
     const executionTime = await runLocked(ctx, {
       script,
       row: undoRow(ctx, step),
-      events: { before: 'beforeEachUndo', after: 'afterEachUndo', error: 'afterEachUndoError' },
+      events: UNDO_EVENTS,
       announce: (rows) => {
         // Another process may have undone or applied something meanwhile: then plan again.
         if (candidate(infosFor(ctx, resolved, rows, 'latest'), picks)?.applied?.installedRank !== appliedRank) return null;
@@ -229,7 +231,7 @@ async function undoEach(ctx: EngineContext, resolved: ResolvedMigration[], floor
  * (Flyway's undo code is not public; its documentation says only that undo skips execution too).
  */
 async function undoGroup(ctx: EngineContext, resolved: ResolvedMigration[], floor: MigrationVersion | null, picks: CherryPick, done: UndoOutput[]): Promise<void> {
-  const { history, dialect, log } = ctx;
+  const { history, log } = ctx;
   const undone: UndoOutput[] = [];
   try {
     await withLock(ctx, { transaction: true }, async () => {
@@ -251,22 +253,17 @@ async function undoGroup(ctx: EngineContext, resolved: ResolvedMigration[], floo
             hint: 'Run undo without -group=true, or make the undo migration transactional.',
           });
         }
-        await fireCallbacks(ctx, 'beforeEachUndo', { inCurrentTransaction: true });
-        log.info(`Undoing ${subjectOf(ctx, step)}`);
-        emitProgress(ctx.progress, log, step.undoFile, { event: 'started' });
-        const started = performance.now();
-        try {
-          await runPrepared(ctx, script);
-          await fireCallbacks(ctx, 'afterEachUndo', { inCurrentTransaction: true });
-        } catch (error) {
-          if (!(error instanceof ScriptStatementError)) throw error;
-          const failure = migrationFailed(ctx, step.undoFile, error, dialect.supportsTransactionalDdl, `Undo of ${subjectOf(ctx, step)}`, 'FAILED_UNDO_MIGRATION');
-          emitProgress(ctx.progress, log, step.undoFile, { event: 'failed', error: failure });
-          throw failure;
-        }
-        const executionTime = Math.round(performance.now() - started);
-        await history.append(rows, { ...undoRow(ctx, step), executionTime, success: true });
-        emitProgress(ctx.progress, log, step.undoFile, { event: 'succeeded', executionTime });
+        const executionTime = await runGroupStep(
+          ctx,
+          {
+            script,
+            row: undoRow(ctx, step),
+            events: UNDO_EVENTS,
+            announcement: `Undoing ${subjectOf(ctx, step)}`,
+            failed: (error, rolledBack) => migrationFailed(ctx, step.undoFile, error, rolledBack, `Undo of ${subjectOf(ctx, step)}`, 'FAILED_UNDO_MIGRATION'),
+          },
+          rows,
+        );
         undone.push(undoOutput(step.version, step.undoFile, executionTime));
       }
     });
