@@ -88,12 +88,7 @@ async function resolveOne({ root, file, name, code }: Candidate, config: Resolve
   const { scriptConfig, rawChecksum, replacedChecksum } =
     large > STREAM_ABOVE_BYTES ? await streamChecksums(file, script, name, config, valuesOf, hasConf) : await wholeChecksums(file, script, name, config, valuesOf, hasConf);
   return {
-    kind: name.kind,
-    version: name.kind === 'repeatable' ? null : name.version,
-    rawVersion: name.kind === 'repeatable' ? '' : name.rawVersion,
-    description: name.description,
-    script,
-    physicalPath: file,
+    ...identity(name, script, file),
     type: name.kind === 'undo' ? 'UNDO_SQL' : 'SQL',
     checksum: replacedChecksum ?? rawChecksum,
     equivalentChecksum: replacedChecksum === null ? null : rawChecksum,
@@ -199,12 +194,8 @@ async function headerEncodingOf(file: string): Promise<string | undefined> {
 /** Where a large script's header encoding is looked for. */
 const HEADER_BYTES = 64 * 1024;
 
-/**
- * A JavaScript or TypeScript migration. Flyway records no checksum for its Java migrations; godwit takes
- * Flyway's checksum of the source file (always UTF-8, as Node reads it), so that validate notices an
- * edited code migration and a repeatable one re-runs when it changes.
- */
-async function resolveCode(file: string, script: string, name: MigrationName): Promise<ResolvedMigration> {
+/** What a migration's name and place say about it, whatever kind of file it is. */
+function identity(name: MigrationName, script: string, file: string): Pick<ResolvedMigration, 'kind' | 'version' | 'rawVersion' | 'description' | 'script' | 'physicalPath'> {
   return {
     kind: name.kind,
     version: name.kind === 'repeatable' ? null : name.version,
@@ -212,6 +203,17 @@ async function resolveCode(file: string, script: string, name: MigrationName): P
     description: name.description,
     script,
     physicalPath: file,
+  };
+}
+
+/**
+ * A JavaScript or TypeScript migration. Flyway records no checksum for its Java migrations; godwit takes
+ * Flyway's checksum of the source file (always UTF-8, as Node reads it), so that validate notices an
+ * edited code migration and a repeatable one re-runs when it changes.
+ */
+async function resolveCode(file: string, script: string, name: MigrationName): Promise<ResolvedMigration> {
+  return {
+    ...identity(name, script, file),
     type: name.kind === 'undo' ? 'UNDO_JDBC' : 'JDBC',
     checksum: checksum(decodeScript(await readBytes(file), 'UTF-8', file)),
     equivalentChecksum: null,
