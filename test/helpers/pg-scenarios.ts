@@ -18,6 +18,7 @@ export function flywayChecksum(text: string): number {
 
 /** The exit status, with godwit's output in the failure message. */
 export function expectExit(result: CliResult, code: number): void {
+  expect(result.signal, `killed: ${result.stdout}\n${result.stderr}`).toBeNull();
   expect(result.code, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(code);
 }
 

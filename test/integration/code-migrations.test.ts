@@ -8,27 +8,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { writeLocation } from '../helpers/locations.js';
+import { expectExit, expectNoStackTrace, flywayChecksum } from '../helpers/pg-scenarios.js';
 import { requireMysqlServers, useWorkspace } from '../helpers/mysql.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/postgres.js';
 
 const pgServer = await requirePostgres();
 const mysqlServers = await requireMysqlServers();
-
-const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
-
-function flywayChecksum(text: string): number {
-  return crc32(Buffer.from(text.replace(/^\uFEFF/, '').replace(/[\r\n]/g, ''), 'utf8')) | 0;
-}
-
-function expectExit(result: CliResult, code: number): void {
-  expect(result.signal, `killed: ${result.stdout}\n${result.stderr}`).toBeNull();
-  expect(result.code, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(code);
-}
 
 interface Row {
   version: string | null;
@@ -170,7 +159,7 @@ describe.skipIf(pgServer === null)('code migrations on PostgreSQL', () => {
       const validate = await godwit('mixed', location(), ['validate']);
       expectExit(validate, 1);
       expect(validate.stderr).toContain('Migration checksum mismatch for migration version 4');
-      expect(validate.stderr + validate.stdout).not.toMatch(STACK_FRAME);
+      expectNoStackTrace(validate);
     });
   });
 
@@ -219,7 +208,7 @@ describe.skipIf(pgServer === null)('code migrations on PostgreSQL', () => {
       expect(result.stderr).toContain('SQL State  : 42703');
       expect(result.stderr).toContain('Line       : 5');
       expect(result.stderr).toContain('Statement  : SELECT no_such_column FROM ledger');
-      expect(result.stderr + result.stdout).not.toMatch(STACK_FRAME);
+      expectNoStackTrace(result);
       expect(result.stdout + result.stderr).toContain('Changes successfully rolled back.');
     });
 
@@ -247,7 +236,7 @@ describe.skipIf(pgServer === null)('code migrations on PostgreSQL', () => {
       const refused = await godwit('failing', location(), ['migrate']);
       expectExit(refused, 1);
       expect(refused.stderr).toContain('Code migration V2__Break.ts has no default export function');
-      expect(refused.stderr + refused.stdout).not.toMatch(STACK_FRAME);
+      expectNoStackTrace(refused);
       expect((await history('failing')).map((r) => r.script)).toEqual(['V1__Ledger.sql']);
     });
 
@@ -256,7 +245,7 @@ describe.skipIf(pgServer === null)('code migrations on PostgreSQL', () => {
       const refused = await godwit('failing', location(), ['migrate']);
       expectExit(refused, 1);
       expect(refused.stderr).toContain('Unable to load code migration V2__Break.ts');
-      expect(refused.stderr + refused.stdout).not.toMatch(STACK_FRAME);
+      expectNoStackTrace(refused);
     });
   });
 });

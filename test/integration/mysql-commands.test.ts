@@ -4,24 +4,18 @@
  * tables, and drop the databases a schema marker says were created; a history table that Flyway wrote
  * must validate and carry on under godwit. Runs once per server that test/helpers/mysql.ts finds.
  */
-import { crc32 } from 'node:zlib';
 import type { RowDataPacket } from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { flywayMysqlDdl, requireMysqlServers, useWorkspace, type TestDatabase } from '../helpers/mysql.js';
+import { expectExit as expectStatus, expectNoStackTrace, flywayChecksum } from '../helpers/pg-scenarios.js';
 
 const servers = await requireMysqlServers();
 
-const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
-
-function flywayChecksum(text: string): number {
-  return crc32(Buffer.from(text.replace(/^\uFEFF/, '').replace(/[\r\n]/g, ''), 'utf8')) | 0;
-}
-
+/** Every command here must also end without a stack trace. */
 function expectExit(result: CliResult, code: number): void {
-  expect(result.signal, `killed: ${result.stdout}\n${result.stderr}`).toBeNull();
-  expect(result.code, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(code);
-  expect(result.stderr + result.stdout).not.toMatch(STACK_FRAME);
+  expectStatus(result, code);
+  expectNoStackTrace(result);
 }
 
 describe.each(servers)('clean, baseline and Flyway histories on $label', (server) => {

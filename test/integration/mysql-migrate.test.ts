@@ -5,30 +5,14 @@
  * non-transactional failure path, §8 placeholders, §9 splitting), written out here by hand rather than
  * taken from godwit's code. Runs once per server that test/helpers/mysql.ts finds.
  */
-import { crc32 } from 'node:zlib';
 import type { RowDataPacket } from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliOptions, type CliResult } from '../helpers/cli.js';
 import { flywayMysqlDdl, requireMysqlServers, useWorkspace, type TestDatabase } from '../helpers/mysql.js';
 import { infoRows } from '../helpers/output.js';
+import { expectExit, expectNoStackTrace, flywayChecksum } from '../helpers/pg-scenarios.js';
 
 const servers = await requireMysqlServers();
-
-const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
-
-/** flyway-compat.md §2: signed CRC-32 of the UTF-8 text without a leading BOM and without any CR or LF. */
-function flywayChecksum(text: string): number {
-  return crc32(Buffer.from(text.replace(/^\uFEFF/, '').replace(/[\r\n]/g, ''), 'utf8')) | 0;
-}
-
-function expectExit(result: CliResult, code: number): void {
-  expect(result.signal, `killed: ${result.stdout}\n${result.stderr}`).toBeNull();
-  expect(result.code, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(code);
-}
-
-function expectNoStackTrace(result: CliResult): void {
-  expect(result.stderr + result.stdout).not.toMatch(STACK_FRAME);
-}
 
 interface HistoryRow extends RowDataPacket {
   installed_rank: number;
