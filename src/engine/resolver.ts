@@ -60,7 +60,8 @@ export async function resolveMigrations(config: ResolverConfig, opts: ResolveOpt
   checkNaming(invalidNames, config.validateMigrationNaming, opts.warn);
 
   const migrations: ResolvedMigration[] = [];
-  for (const candidate of candidates) migrations.push(await resolveOne(candidate, config, opts, listed.has(`${candidate.file}.conf`)));
+  const keep = { budget: KEEP_TEXT_CHARS };
+  for (const candidate of candidates) migrations.push(await resolveOne(candidate, config, opts, listed.has(`${candidate.file}.conf`), keep));
 
   const versioned = sortByVersion(migrations.filter((m) => m.kind === 'versioned'));
   const undo = sortByVersion(migrations.filter((m) => m.kind === 'undo'));
@@ -73,27 +74,45 @@ export async function resolveMigrations(config: ResolverConfig, opts: ResolveOpt
   return [...versioned, ...repeatable, ...undo];
 }
 
+/**
+ * The texts of small scripts as decoded for their checksums, so that running a script neither reads nor
+ * decodes its file again. Up to KEEP_TEXT_CHARS per resolution: beyond that, scripts are read again.
+ * Running the very text that was checksummed also means an edit made meanwhile cannot slip in.
+ */
+const keptTexts = new WeakMap<ResolvedMigration, string>();
+const KEEP_TEXT_CHARS = 16 << 20;
+
+/** The script's text kept by the resolver, if it was: see keptTexts. */
+export function keptScriptText(m: ResolvedMigration): string | undefined {
+  return keptTexts.get(m);
+}
+
 /** Reads a script for execution: decoded like its checksum was (its own encoding, if set), without the BOM. */
 export async function loadScriptText(m: Pick<ResolvedMigration, 'physicalPath' | 'scriptConfig'>, encoding: string): Promise<string> {
   return stripBom(await readScript(m.physicalPath, m.scriptConfig?.encoding ?? encoding));
 }
 
-async function resolveOne({ root, file, name, code }: Candidate, config: ResolverConfig, opts: ResolveOptions, hasConf: boolean): Promise<ResolvedMigration> {
+async function resolveOne({ root, file, name, code }: Candidate, config: ResolverConfig, opts: ResolveOptions, hasConf: boolean, keep: { budget: number }): Promise<ResolvedMigration> {
   const script = path.relative(root, file).split(path.sep).join('/');
   if (code) return resolveCode(file, script, name);
   // Asked for only when something is to be replaced: most scripts need no values.
   let values: Record<string, string> | null | undefined;
   const valuesOf = () => (values === undefined ? (values = opts.placeholdersFor(script)) : values);
   const large = fileSize(file);
-  const { scriptConfig, rawChecksum, replacedChecksum } =
+  const { scriptConfig, rawChecksum, replacedChecksum, text } =
     large > STREAM_ABOVE_BYTES ? await streamChecksums(file, script, name, config, valuesOf, hasConf) : await wholeChecksums(file, script, name, config, valuesOf, hasConf);
-  return {
+  const migration: ResolvedMigration = {
     ...identity(name, script, file),
     type: name.kind === 'undo' ? 'UNDO_SQL' : 'SQL',
     checksum: replacedChecksum ?? rawChecksum,
     equivalentChecksum: replacedChecksum === null ? null : rawChecksum,
     ...(Object.keys(scriptConfig).length > 0 ? { scriptConfig } : {}),
   };
+  if (text !== undefined && text.length <= keep.budget) {
+    keep.budget -= text.length;
+    keptTexts.set(migration, stripBom(text));
+  }
+  return migration;
 }
 
 /** 0 for a file that cannot be read: reading it whole then reports why. */
@@ -113,6 +132,8 @@ interface Checksums {
   rawChecksum: number;
   /** A repeatable's checksum covers its placeholder values so that changing one re-runs it; null otherwise. */
   replacedChecksum: number | null;
+  /** The decoded script, when it was read whole. */
+  text?: string;
 }
 
 function replacementFor(name: MigrationName, scriptConfig: ScriptConfig, config: ResolverConfig, values: () => Record<string, string> | null): Record<string, string> | null {
@@ -123,7 +144,7 @@ async function wholeChecksums(file: string, script: string, name: MigrationName,
   const { text, scriptConfig } = await readWithScriptConfig(file, script, config, values, hasConf);
   const replacement = replacementFor(name, scriptConfig, config, values);
   const options = { prefix: config.placeholderPrefix, suffix: config.placeholderSuffix, file: script };
-  return { scriptConfig, rawChecksum: checksum(text), replacedChecksum: replacement === null ? null : checksum(replacePlaceholders(text, replacement, options)) };
+  return { scriptConfig, text, rawChecksum: checksum(text), replacedChecksum: replacement === null ? null : checksum(replacePlaceholders(text, replacement, options)) };
 }
 
 /**

@@ -5,7 +5,7 @@ import { ScriptError } from '../errors.js';
 import type { EngineContext } from './context.js';
 import { placeholdersFor } from './context.js';
 import { PlaceholderStream, replacePlaceholders } from './placeholders.js';
-import { fileSize, loadScriptText } from './resolver.js';
+import { fileSize, keptScriptText, loadScriptText } from './resolver.js';
 import { scriptPieces } from './script-reader.js';
 import type { ScriptConfig } from './script-config.js';
 import type { ResolvedMigration } from './types.js';
@@ -49,6 +49,8 @@ const BATCH_CHARS = 1 << 18;
  * checked in a pass that keeps no statement, then read again as it runs: memory does not grow with it.
  */
 export async function prepareScript(ctx: EngineContext, migration: ResolvedMigration): Promise<PreparedScript> {
+  const kept = keptScriptText(migration);
+  if (kept !== undefined) return { migration, ...prepareStatements(ctx, migration, kept) };
   if (fileSize(migration.physicalPath) <= KEEP_WHOLE_BYTES) {
     return { migration, ...prepareStatements(ctx, migration, await loadScriptText(migration, ctx.config.encoding)) };
   }
@@ -128,7 +130,8 @@ export function prepareStatements(ctx: EngineContext, source: ScriptSource, raw:
   const { config, dialect } = ctx;
   const scriptConfig = source.scriptConfig ?? {};
   let text = raw;
-  if (scriptConfig.placeholderReplacement ?? config.placeholderReplacement) {
+  // Most scripts hold no placeholder: their values (built-ins included) are then not even built.
+  if ((scriptConfig.placeholderReplacement ?? config.placeholderReplacement) && raw.includes(config.placeholderPrefix)) {
     text = replacePlaceholders(text, placeholdersFor(ctx, source.script), {
       prefix: config.placeholderPrefix,
       suffix: config.placeholderSuffix,
