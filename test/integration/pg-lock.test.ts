@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { crc32 } from 'node:zlib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
@@ -163,6 +164,44 @@ describe.skipIf(server === null)('PostgreSQL locking', () => {
       expect(after.rows).toEqual(before.rows);
     });
   });
+
+  it('a migration applied by the lock holder while a run waits is seen once the lock is granted, and not run again', async () => {
+    // godwit sends its history read in the lock's round trip; the read made while the lock was refused
+    // must be thrown away, or the run would apply V1 a second time and fail on the existing table.
+    const own = await createTestDatabase(server!, 'pg_lock_reread');
+    const flyway = new pg.Client({ host: server!.host, port: server!.port, user: server!.user, password: server!.password, database: own.name });
+    await flyway.connect();
+    try {
+      const first = 'CREATE TABLE public.race_a (id INT);';
+      const locations = location('reread', { 'V1__Race_a.sql': `${first}\n`, 'V2__Race_b.sql': 'CREATE TABLE public.race_b (id INT);\n' });
+      expect((await runCli([...own.args, locations, '-baselineVersion=0', 'baseline'])).code).toBe(0);
+      await flyway.query('SELECT pg_advisory_lock($1::bigint)', [PUBLIC_LOCK_ID.toString()]);
+      const run = runCli([...own.args, locations, '-X', 'migrate'], { timeoutMs: 30_000 });
+
+      await sleep(1500);
+      await flyway.query(first);
+      await flyway.query(
+        `INSERT INTO public.flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
+         VALUES (2, '1', 'Race a', 'SQL', 'V1__Race_a.sql', $1, 'flyway', 3, true)`,
+        [crc32(Buffer.from(first, 'utf8')) | 0],
+      );
+      await flyway.query('SELECT pg_advisory_unlock($1::bigint)', [PUBLIC_LOCK_ID.toString()]);
+      const result = await run;
+
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/^DEBUG: .*Waiting for lock/m);
+      expect(result.stdout).toContain('Successfully applied 1 migration to schema "public", now at version v2');
+      const { rows } = await own.client.query('SELECT installed_rank, version, installed_by, success FROM public.flyway_schema_history ORDER BY installed_rank');
+      expect(rows).toEqual([
+        { installed_rank: 1, version: '0', installed_by: own.user, success: true },
+        { installed_rank: 2, version: '1', installed_by: 'flyway', success: true },
+        { installed_rank: 3, version: '2', installed_by: own.user, success: true },
+      ]);
+    } finally {
+      await flyway.end();
+      await own.drop();
+    }
+  }, 40_000);
 
   it('holds exactly Flyway\'s id while it migrates "app", and releases it afterwards', async () => {
     const locations = location('app', { 'V1__Slow.sql': 'CREATE TABLE app.slow (id INT);\nSELECT pg_sleep(2);\n' });

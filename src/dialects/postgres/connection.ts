@@ -11,11 +11,11 @@ export interface QueryResult {
 export interface PgConnection {
   query(sql: string, params?: unknown[]): Promise<QueryResult>;
   /**
-   * Runs several statements sent as one text (the simple query protocol) and returns the last one's
-   * result. A failure is thrown with `completed`, how many of the statements had finished before it;
+   * Runs several statements sent as one text (the simple query protocol) and returns each one's result,
+   * in order. A failure is thrown with `completed`, how many of the statements had finished before it;
    * undefined when the driver cannot say.
    */
-  queryBatch?(sql: string): Promise<QueryResult>;
+  queryBatch?(sql: string): Promise<QueryResult[]>;
   /** Runs `COPY … FROM STDIN` with `data` as its input rows. */
   copyFrom(sql: string, data: string): Promise<void>;
   /** Asks the server to cancel the statement in flight, from outside the busy session. */

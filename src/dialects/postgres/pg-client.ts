@@ -1,5 +1,4 @@
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ConnectionTarget } from '../../config/jdbc-url.js';
@@ -66,8 +65,7 @@ export async function connectPgServer(options: PgServerOptions): Promise<PgConne
       connection.on('commandComplete', count);
       try {
         const results: pg.QueryResult | pg.QueryResult[] = await client.query(sql);
-        const last = Array.isArray(results) ? results.at(-1) : results;
-        return { rows: (last?.rows ?? []) as QueryResult['rows'], rowCount: last?.rowCount ?? 0 };
+        return (Array.isArray(results) ? results : [results]).map((r) => ({ rows: r.rows as QueryResult['rows'], rowCount: r.rowCount ?? 0 }));
       } catch (error) {
         if (error instanceof Error) Object.assign(error, { completed });
         throw error;
@@ -76,6 +74,8 @@ export async function connectPgServer(options: PgServerOptions): Promise<PgConne
       }
     },
     copyFrom: async (sql, data) => {
+      // Loaded on the first COPY: most projects have none, and every run would pay for loading it.
+      const { from: copyFrom } = await import('pg-copy-streams');
       await pipeline(Readable.from([data]), client.query(copyFrom(sql)));
     },
     cancel: async () => {

@@ -1,3 +1,4 @@
+import { readlinkSync } from 'node:fs';
 import { ConnectionError, LockTimeoutError } from '../../errors.js';
 import type { AppliedMigration, NewHistoryRow } from '../../engine/types.js';
 import { MigrationVersion } from '../../engine/version.js';
@@ -49,6 +50,12 @@ export class PostgresDialect implements Dialect {
    */
   private ahead: string[] = [];
   private transactionOpen = false;
+  /**
+   * A transaction lock asked for and not sent yet. It travels with the history read that the work under
+   * the lock starts with, as a separate statement: the read's snapshot is then taken after the lock is
+   * granted, and a read that ran without it is thrown away. Anything else sent first takes it alone.
+   */
+  private pendingLock: PendingLock | undefined;
 
   constructor(
     private readonly connector: PgConnector,
@@ -65,6 +72,7 @@ export class PostgresDialect implements Dialect {
 
   async connect(): Promise<void> {
     this.ahead = [];
+    this.pendingLock = undefined;
     this.transactionOpen = false;
     this.connection = await this.connector();
     const queryBatch = this.connection.queryBatch;
@@ -80,7 +88,7 @@ export class PostgresDialect implements Dialect {
    * either tool, on one machine, then mean the same instant.
    */
   private async useClientTimeZone(): Promise<void> {
-    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const zone = processTimeZone();
     try {
       await this.send("SELECT set_config('TimeZone', $1, false)", [zone]);
     } catch {
@@ -90,21 +98,32 @@ export class PostgresDialect implements Dialect {
 
   /** Sends what is held back together with `sql` where the protocol allows, ahead of it otherwise. */
   private async send(sql: string, params?: unknown[]): Promise<QueryResult> {
+    await this.settleLock();
     const db = this.db;
     const ahead = this.ahead.splice(0);
     if (ahead.length === 0 || !db.queryBatch) return db.query(sql, params);
-    if (params === undefined || params.length === 0) return db.queryBatch([...ahead, sql].join(';\n'));
+    if (params === undefined || params.length === 0) return lastOf(await db.queryBatch([...ahead, sql].join(';\n')));
     await db.queryBatch(ahead.join(';\n'));
     return db.query(sql, params);
   }
 
   private async flush(): Promise<void> {
+    await this.settleLock();
     const ahead = this.ahead.splice(0);
     if (ahead.length > 0) await this.db.queryBatch?.(ahead.join(';\n'));
   }
 
+  /** Takes a lock asked for but not sent yet, before anything that must run under it. */
+  private async settleLock(): Promise<void> {
+    const lock = this.pendingLock;
+    if (lock === undefined) return;
+    this.pendingLock = undefined;
+    await this.takeLock(lock, 0);
+  }
+
   async close(): Promise<void> {
     this.ahead = [];
+    this.pendingLock = undefined;
     const connection = this.connection;
     this.connection = undefined;
     await connection?.close();
@@ -158,27 +177,38 @@ export class PostgresDialect implements Dialect {
   }
 
   async acquireLock(schema: string, table: string, options: LockOptions): Promise<void> {
-    const id = postgresLockId(this.qualified(schema, table));
-    const fn = options.mode === 'transaction' ? 'pg_try_advisory_xact_lock' : 'pg_try_advisory_lock';
-    for (let attempt = 0; ; attempt++) {
-      const result = await this.send(`SELECT ${fn}(${id}) AS locked`);
+    const lock = { id: postgresLockId(this.qualified(schema, table)), where: this.qualified(schema, table), options };
+    if (options.mode === 'transaction' && this.db.queryBatch) this.pendingLock = lock;
+    else await this.takeLock(lock, 0);
+  }
+
+  /** Tries for the lock until it is granted or the retries run out; `failed` attempts were made already. */
+  private async takeLock(lock: PendingLock, failed: number): Promise<void> {
+    const { id, options } = lock;
+    for (let attempt = failed; ; attempt++) {
+      if (attempt > 0) await this.waitForLock(lock, attempt);
+      const result = await this.send(`SELECT ${lockFunction(options)}(${id}) AS locked`);
       if (result.rows[0]?.locked) {
         if (options.mode === 'session') this.sessionLocks.add(id);
         return;
       }
-      if (options.retryCount >= 0 && attempt >= options.retryCount) {
-        throw new LockTimeoutError(
-          "Number of retries exceeded while attempting to acquire PostgreSQL advisory lock. Configure the number of retries with the 'lockRetryCount' configuration option",
-          { hint: `Another migration holds the lock on ${this.qualified(schema, table)} (advisory lock ${id}).` },
-        );
-      }
-      options.onWait?.(attempt + 1);
-      // Wait outside any transaction: an open one would hold a snapshot that the lock holder's
-      // CREATE INDEX CONCURRENTLY waits for, and the two processes would wait on each other.
-      if (options.mode === 'transaction') await this.rollback();
-      await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_INTERVAL_MS));
-      if (options.mode === 'transaction') await this.begin();
     }
+  }
+
+  /** Gives up after the configured retries, or waits a second before attempt number `attempt`. */
+  private async waitForLock({ id, where, options }: PendingLock, attempt: number): Promise<void> {
+    if (options.retryCount >= 0 && attempt > options.retryCount) {
+      throw new LockTimeoutError(
+        "Number of retries exceeded while attempting to acquire PostgreSQL advisory lock. Configure the number of retries with the 'lockRetryCount' configuration option",
+        { hint: `Another migration holds the lock on ${where} (advisory lock ${id}).` },
+      );
+    }
+    options.onWait?.(attempt);
+    // Wait outside any transaction: an open one would hold a snapshot that the lock holder's
+    // CREATE INDEX CONCURRENTLY waits for, and the two processes would wait on each other.
+    if (options.mode === 'transaction') await this.rollback();
+    await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_INTERVAL_MS));
+    if (options.mode === 'transaction') await this.begin();
   }
 
   async releaseLock(schema: string, table: string): Promise<void> {
@@ -248,9 +278,8 @@ export class PostgresDialect implements Dialect {
   }
 
   async readHistory(schema: string, table: string, afterRank?: number): Promise<AppliedMigration[]> {
-    const qualified = this.qualified(schema, table);
-    const result = await this.send(selectRowsSql(qualified, afterRank === undefined ? undefined : literal(afterRank)));
-    return result.rows.map((row) => ({
+    const sql = selectRowsSql(this.qualified(schema, table), afterRank === undefined ? undefined : literal(afterRank));
+    return (await this.readUnderLock(sql)).rows.map((row) => ({
       installedRank: Number(row.installed_rank),
       version: row.version === null || row.version === undefined ? null : MigrationVersion.parse(String(row.version)),
       description: String(row.description),
@@ -262,6 +291,18 @@ export class PostgresDialect implements Dialect {
       executionTime: Number(row.execution_time),
       success: Boolean(row.success),
     }));
+  }
+
+  /** Runs a read-only query, in one round trip with the pending lock when there is one. */
+  private async readUnderLock(sql: string): Promise<QueryResult> {
+    const lock = this.pendingLock;
+    const queryBatch = this.db.queryBatch;
+    if (lock === undefined || queryBatch === undefined) return this.send(sql);
+    this.pendingLock = undefined;
+    const results = await queryBatch([...this.ahead.splice(0), `SELECT ${lockFunction(lock.options)}(${lock.id}) AS locked`, sql].join(';\n'));
+    if (results.at(-2)?.rows[0]?.locked) return lastOf(results);
+    await this.takeLock(lock, 1);
+    return this.send(sql);
   }
 
   async insertHistoryRow(schema: string, table: string, row: NewHistoryRow): Promise<void> {
@@ -294,6 +335,7 @@ export class PostgresDialect implements Dialect {
   /** What is held back belongs to the transaction being rolled back: it is dropped, not sent. */
   async rollback(): Promise<void> {
     this.transactionOpen = false;
+    this.pendingLock = undefined;
     const ahead = this.ahead.splice(0);
     if (ahead[0] === 'BEGIN') return;
     await this.send('ROLLBACK');
@@ -378,6 +420,49 @@ export class PostgresDialect implements Dialect {
     rollback: async () => ['ROLLBACK'],
     statement: terminated,
   };
+}
+
+/**
+ * The zone the process's dates are in, as an IANA name. Asking Intl costs tens of milliseconds (it loads
+ * locale data), a good part of a run that has nothing to do; TZ and /etc/localtime, where ICU itself
+ * looks first, answer the same for a fraction of that.
+ */
+function processTimeZone(): string {
+  const fromEnv = process.env.TZ?.replace(/^:/, '');
+  const named = fromEnv === undefined || fromEnv === '' ? localtimeZone() : zoneOfPath(fromEnv);
+  return named ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+/** `Europe/Paris` for a TZ of `Europe/Paris`, or for a path such as `/usr/share/zoneinfo/Europe/Paris`. */
+function zoneOfPath(value: string): string | null {
+  const at = value.lastIndexOf('/zoneinfo/');
+  const name = at === -1 ? value : value.slice(at + '/zoneinfo/'.length);
+  return /^[A-Za-z][\w+-]*(\/[\w+-]+)*$/.test(name) ? name : null;
+}
+
+/** The zone /etc/localtime links to; null where it is no link (a copied file, or no such file). */
+function localtimeZone(): string | null {
+  if (process.platform === 'win32') return null;
+  try {
+    return zoneOfPath(readlinkSync('/etc/localtime'));
+  } catch {
+    return null;
+  }
+}
+
+interface PendingLock {
+  id: bigint;
+  /** The history table, for the message when the lock is not granted. */
+  where: string;
+  options: LockOptions;
+}
+
+function lockFunction(options: LockOptions): string {
+  return options.mode === 'transaction' ? 'pg_try_advisory_xact_lock' : 'pg_try_advisory_lock';
+}
+
+function lastOf(results: QueryResult[]): QueryResult {
+  return results.at(-1) ?? { rows: [], rowCount: 0 };
 }
 
 /** In the order of insertRowSql's parameters. */

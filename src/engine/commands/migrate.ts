@@ -199,27 +199,30 @@ export async function runLocked(ctx: EngineContext, job: LockedScript): Promise<
  * when another process got there first. `planned` is the info the caller picked `script` by, from
  * `known`: while the read under the lock finds nothing new, it still holds and is not rebuilt.
  */
-async function applyOne(ctx: EngineContext, resolved: ResolvedMigration[], target: string, planned: MigrationInfo, script: PreparedMigration, known: AppliedMigration[], done: MigrateOutput[]): Promise<{ rows: AppliedMigration[]; foreign: boolean } | null> {
+async function applyOne(ctx: EngineContext, resolved: ResolvedMigration[], target: string, planned: MigrationInfo, script: PreparedMigration, known: KnownHistory, done: MigrateOutput[]): Promise<KnownHistory | null> {
   const migration = script.migration;
   let underLock: AppliedMigration[] = [];
   const row = rowFor(ctx, migration);
   const executionTime = await runLocked(ctx, {
     script,
     row,
-    known,
+    known: known.rows,
     events: { before: 'beforeEachMigrate', after: 'afterEachMigrate', error: 'afterEachMigrateError' },
     announce: (rows) => {
       underLock = rows;
-      const next = rows.length === known.length ? planned : dueMigrations(infosFor(ctx, resolved, rows, target))[0];
+      const unchanged = rows.length === known.rows.length;
+      const next = unchanged ? planned : dueMigrations(infosFor(ctx, resolved, rows, target))[0];
       if (next?.resolved !== migration) return null;
-      return `Migrating schema ${quotedSchema(ctx)} ${describeMigration(migration)}${isOutOfOrder(next, rows) ? ' [out of order]' : ''}${script.transactional ? '' : ' [non-transactional]'}`;
+      const outOfOrder = next.version !== null && isBelow(next.version, unchanged ? known.highest : highestApplied(rows));
+      return `Migrating schema ${quotedSchema(ctx)} ${describeMigration(migration)}${outOfOrder ? ' [out of order]' : ''}${script.transactional ? '' : ' [non-transactional]'}`;
     },
     failed: (error, rolledBack) => migrationFailed(ctx, migration, error, rolledBack),
   });
   if (executionTime === null) return null;
   emitProgress(ctx.progress, ctx.log, migration, { event: 'succeeded', executionTime });
   done.push(output(ctx, migration, executionTime));
-  const installedRank = underLock.reduce((max, r) => Math.max(max, r.installedRank), 0) + 1;
+  const foreign = underLock.length !== known.rows.length;
+  const installedRank = (foreign ? underLock.reduce((max, r) => Math.max(max, r.installedRank), 0) : known.lastRank) + 1;
   const stored = fitted({ ...row, executionTime, success: true });
   const written: AppliedMigration = {
     ...stored,
@@ -228,12 +231,46 @@ async function applyOne(ctx: EngineContext, resolved: ResolvedMigration[], targe
     installedBy: stored.installedBy ?? ctx.session.user,
     installedOn: new Date(),
   };
-  return { rows: [...underLock, written], foreign: underLock.length !== known.length };
+  const highest = foreign ? highestApplied(underLock) : known.highest;
+  underLock.push(written);
+  return {
+    rows: underLock,
+    foreign,
+    lastRank: installedRank,
+    highest: migration.version !== null && isBelow(highest, migration.version) ? migration.version : highest,
+  };
+}
+
+/**
+ * The history as this process knows it, with what each migration needs from it kept up to date as rows
+ * are added: a thousand migrations must not each scan a thousand rows.
+ */
+interface KnownHistory {
+  rows: AppliedMigration[];
+  /** Rows of another process appeared in the last read: the due list must be rebuilt. */
+  foreign: boolean;
+  lastRank: number;
+  /** The highest version applied successfully: a due migration below it runs out of order. */
+  highest: MigrationVersion | null;
+}
+
+function knownHistory(rows: AppliedMigration[]): KnownHistory {
+  return { rows, foreign: false, lastRank: rows.reduce((max, r) => Math.max(max, r.installedRank), 0), highest: highestApplied(rows) };
+}
+
+function highestApplied(rows: AppliedMigration[]): MigrationVersion | null {
+  let highest: MigrationVersion | null = null;
+  for (const r of rows) if (r.success && r.version !== null && isBelow(highest, r.version)) highest = r.version;
+  return highest;
+}
+
+/** Whether `version` lies below `than`; nothing lies below null. */
+function isBelow(version: MigrationVersion | null, than: MigrationVersion | null): boolean {
+  return than !== null && (version === null || version.compareTo(than) < 0);
 }
 
 function isOutOfOrder(info: MigrationInfo, rows: AppliedMigration[]): boolean {
-  const { version } = info;
-  return version !== null && rows.some((r) => r.success && r.version !== null && r.version.compareTo(version) > 0);
+  return info.version !== null && isBelow(info.version, highestApplied(rows));
 }
 
 /**
@@ -372,6 +409,7 @@ export async function migrate(ctx: EngineContext): Promise<MigrateResult> {
   warnFuture(ctx, initial);
 
   const done: MigrateOutput[] = [];
+  let rows = initial.applied;
   try {
     if (config.skipExecutingMigrations) {
       await recordAll(ctx, resolved, target, done);
@@ -384,9 +422,10 @@ export async function migrate(ctx: EngineContext): Promise<MigrateResult> {
       // it, and the history is read afresh.
       // Applying the first due migration leaves the rest due, in order: the list is rebuilt only when
       // it runs out or rows of another process appear, not once per migration (quadratic in their number).
-      let rows = initial.applied;
+      let known = knownHistory(rows);
       let due: MigrationInfo[] = [];
       let built: MigrationInfo[] | null = target === config.target ? initial.infos : null;
+      let confirmed = false;
       for (;;) {
         if (due.length === 0) {
           const infos = built ?? infosFor(ctx, resolved, rows, target);
@@ -395,9 +434,20 @@ export async function migrate(ctx: EngineContext): Promise<MigrateResult> {
           due = dueMigrations(infos);
         }
         const next = due.shift();
-        if (!next?.resolved) break;
-        const applied = await applyOne(ctx, resolved, target, next, await prepareMigration(ctx, next.resolved), rows, done);
-        rows = applied?.rows ?? (await ctx.history.read());
+        if (!next?.resolved) {
+          if (confirmed || done.length > 0) break;
+          // As Flyway, which looks for due migrations under the lock even when it expects none: a run
+          // that starts while another one applies waits for it, then reports what that one left.
+          confirmed = true;
+          const fresh = await withLock(ctx, { transaction: true }, () => ctx.history.readAfter(rows));
+          if (fresh.length === rows.length) break;
+          known = knownHistory(fresh);
+          rows = fresh;
+          continue;
+        }
+        const applied = await applyOne(ctx, resolved, target, next, await prepareMigration(ctx, next.resolved), known, done);
+        known = applied ?? knownHistory(await ctx.history.read());
+        rows = known.rows;
         if (applied === null || applied.foreign) due = [];
       }
     }
@@ -421,8 +471,8 @@ export async function migrate(ctx: EngineContext): Promise<MigrateResult> {
     throw error;
   }
 
-  // Nothing applied: the history is as read at the start.
-  const final = done.length === 0 ? initial : await readSnapshot(ctx, resolved);
+  // Nothing applied: the history is as read at the start, unless another process wrote to it meanwhile.
+  const final = done.length === 0 && rows === initial.applied ? initial : await readSnapshot(ctx, resolved);
   const finalVersion = currentVersion(final.infos)?.version?.text ?? null;
   const elapsed = formatDuration(performance.now() - started);
   if (done.length === 0) {

@@ -10,11 +10,17 @@ import { SCHEMA_MARKER_DESCRIPTION } from '../schema-history.js';
  */
 export async function createMissingSchemas(ctx: EngineContext): Promise<string[]> {
   const { dialect, config, history } = ctx;
-  return withLock(ctx, { transaction: true }, async () => {
+  const missingNow = async () => {
     const missing: string[] = [];
     for (const schema of ctx.schemas) {
       if (!(await dialect.schemaExists(schema))) missing.push(schema);
     }
+    return missing;
+  };
+  // Schemas that exist stay: only a run that may create one needs the lock (and looks again under it).
+  if ((await missingNow()).length === 0) return [];
+  return withLock(ctx, { transaction: true }, async () => {
+    const missing = await missingNow();
     if (missing.length === 0) return missing;
     if (!config.createSchemas) {
       throw new GodwitError('SCHEMA_NOT_FOUND', `Unable to proceed: schema(s) ${missing.map((s) => quotedSchema(ctx, s)).join(', ')} do not exist and createSchemas is false.`, {
