@@ -4,7 +4,8 @@
  * here, in every environment, so a typo in `[environments.prod]` fails on a dev machine too; values are
  * resolved (`${env.NAME}`) only for the environment in use, later, by the loader.
  */
-import { parse, TomlDate, TomlError, type TomlTable, type TomlValue } from 'smol-toml';
+import { createRequire } from 'node:module';
+import type { TomlTable, TomlValue } from 'smol-toml';
 import { ENVIRONMENT_KEYS, type KeyOrigin } from './keys.js';
 import { addEnvironmentSetting, addFlatSetting, environmentKey, misplaced, newLayer, type Entry, type Layer } from './layer.js';
 import { resolveTomlReferences } from './references.js';
@@ -16,6 +17,17 @@ import { ConfigError } from '../errors.js';
  * make a Flyway Desktop project unusable with godwit.
  */
 const OTHER_TOOLS: readonly string[] = ['id', 'name', 'databaseType', 'flywayDesktop', 'redgateCompare'];
+
+type SmolToml = typeof import('smol-toml');
+let loaded: SmolToml | undefined;
+
+/**
+ * Loaded with the first TOML file, from its CommonJS build so that config reading stays synchronous:
+ * runs configured by arguments and FLYWAY_* variables alone do not pay for it.
+ */
+function smolToml(): SmolToml {
+  return (loaded ??= createRequire(import.meta.url)('smol-toml') as SmolToml);
+}
 
 /** Parses one TOML config file into a layer. `file` is the path as messages and `-X` show it. */
 export function parseTomlConfig(text: string, file: string, env: NodeJS.ProcessEnv): Layer {
@@ -41,9 +53,9 @@ export function parseTomlConfig(text: string, file: string, env: NodeJS.ProcessE
 
 function parseDocument(text: string, file: string): TomlTable {
   try {
-    return parse(text);
+    return smolToml().parse(text);
   } catch (error) {
-    if (!(error instanceof TomlError)) throw error;
+    if (!(error instanceof smolToml().TomlError)) throw error;
     // smol-toml's message quotes the offending lines, which may hold a password: keep only its first line,
     // and do not chain the error as a cause, since -X prints causes.
     const reason = (error.message.split('\n')[0] ?? '').replace(/^Invalid TOML document: /, '');
@@ -113,7 +125,7 @@ function plain(value: TomlValue, key: string, origin: KeyOrigin): string | strin
 }
 
 function scalar(value: TomlValue, key: string, origin: KeyOrigin): string {
-  if (value instanceof TomlDate) {
+  if (value instanceof smolToml().TomlDate) {
     throw new ConfigError(`${key} (in ${origin.source}) is a TOML date; godwit expects text, a number or a boolean.`, {
       hint: `Quote it: ${key} = "…"`,
       location: `${key} (${origin.source})`,
@@ -135,7 +147,7 @@ function expectTable(value: TomlValue, name: string, file: string): TomlTable {
 }
 
 function isTable(value: TomlValue): value is TomlTable {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof TomlDate);
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof smolToml().TomlDate);
 }
 
 /** Leaves of nested tables as dotted names, each with the table it sits in: `postgresql.transactional.lock` in `flyway.postgresql.transactional`. */

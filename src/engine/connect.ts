@@ -45,7 +45,7 @@ export async function openDialect(config: Config, log: Logger, options: OpenOpti
   const target = parseDatabaseUrl(config.url);
   for (let attempt = 0; ; attempt++) {
     if (signal?.aborted) throw new CancelledError(reasonOf(signal));
-    const dialect = createDialect(target, { user: config.user, password: config.password, workingDirectory: config.workingDirectory });
+    const dialect = await createDialect(target, { user: config.user, password: config.password, workingDirectory: config.workingDirectory });
     try {
       const started = performance.now();
       await dialect.connect();

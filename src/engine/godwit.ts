@@ -5,19 +5,11 @@ import type { ProgressListener } from './events.js';
 import { displayUrl } from '../config/jdbc-url.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { CancelledError, ConfigError, MigrationFailedError } from '../errors.js';
-import { baseline } from './commands/baseline.js';
-import { clean } from './commands/clean.js';
-import { info } from './commands/info.js';
-import { migrate } from './commands/migrate.js';
-import { repair } from './commands/repair.js';
-import { undo } from './commands/undo.js';
-import { validate } from './commands/validate.js';
 import type { CallbackOperation } from './callbacks.js';
 import { withCallbacks } from './callbacks.js';
 import type { StatementObserver } from './connect.js';
 import { openDialect } from './connect.js';
-import { DryRunOutput } from './dry-run-output.js';
-import { recordingDialect } from './dry-run.js';
+import type { DryRunOutput } from './dry-run-output.js';
 import type { EngineContext } from './context.js';
 import { createContext } from './context.js';
 import type { Logger } from './logger.js';
@@ -26,7 +18,6 @@ import type { BaselineResult, CleanResult, InfoResult, InitResult, MigrateResult
 import type { NewMigrationOptions } from './commands/scaffold.js';
 import type { CheckOptions } from '../check/run.js';
 import type { CheckResult } from '../check/types.js';
-import { initProject, newMigration } from './commands/scaffold.js';
 
 /** A command with its before/after callbacks around it (migrate and undo fire theirs from inside). */
 function withEvents<T>(operation: CallbackOperation, command: (ctx: EngineContext) => Promise<T>): (ctx: EngineContext) => Promise<T> {
@@ -87,33 +78,34 @@ export class Godwit {
     this.onProgress = options.onProgress;
   }
 
+  // Each command's code is loaded when it runs: a migrate does not load clean, repair, undo or scaffold.
   migrate(): Promise<MigrateResult> {
-    return this.run(migrate);
+    return this.run(async (ctx) => (await import('./commands/migrate.js')).migrate(ctx));
   }
 
   info(): Promise<InfoResult> {
-    return this.run(withEvents('Info', info));
+    return this.run(withEvents('Info', async (ctx) => (await import('./commands/info.js')).info(ctx)));
   }
 
   validate(): Promise<ValidateResult> {
-    return this.run(withEvents('Validate', validate));
+    return this.run(withEvents('Validate', async (ctx) => (await import('./commands/validate.js')).validate(ctx)));
   }
 
   baseline(): Promise<BaselineResult> {
-    return this.run(withEvents('Baseline', baseline));
+    return this.run(withEvents('Baseline', async (ctx) => (await import('./commands/baseline.js')).baseline(ctx)));
   }
 
   repair(): Promise<RepairResult> {
-    return this.run(withEvents('Repair', repair));
+    return this.run(withEvents('Repair', async (ctx) => (await import('./commands/repair.js')).repair(ctx)));
   }
 
   clean(): Promise<CleanResult> {
-    return this.run(withEvents('Clean', clean));
+    return this.run(withEvents('Clean', async (ctx) => (await import('./commands/clean.js')).clean(ctx)));
   }
 
   /** Reverts the latest applied versioned migration (or down to -target) with its U file. */
   undo(): Promise<UndoResult> {
-    return this.run(undo);
+    return this.run(async (ctx) => (await import('./commands/undo.js')).undo(ctx));
   }
 
   /**
@@ -137,13 +129,13 @@ export class Godwit {
   }
 
   /** Writes a commented flyway.toml and an empty sql/ folder into the working directory; no database. */
-  init(): Promise<InitResult> {
-    return initProject(this.config, this.logger);
+  async init(): Promise<InitResult> {
+    return (await import('./commands/scaffold.js')).initProject(this.config, this.logger);
   }
 
   /** Creates the next migration file in the first location; no database. */
-  newMigration(options: Partial<NewMigrationOptions> & { description: string }): Promise<NewMigrationResult> {
-    return newMigration(this.config, { kind: 'versioned', versionStyle: 'sequential', now: new Date(), ...options }, this.logger);
+  async newMigration(options: Partial<NewMigrationOptions> & { description: string }): Promise<NewMigrationResult> {
+    return (await import('./commands/scaffold.js')).newMigration(this.config, { kind: 'versioned', versionStyle: 'sequential', now: new Date(), ...options }, this.logger);
   }
 
   private async run<T extends OperationResult>(command: (ctx: EngineContext) => Promise<T>): Promise<T> {
@@ -165,7 +157,7 @@ export class Godwit {
     if (signal.aborted) throw new CancelledError(String(signal.reason));
     try {
       const connected = await this.connect(log);
-      const dialect = output ? this.recording(connected, output) : connected;
+      const dialect = output ? await this.recording(connected, output) : connected;
       const ctx = await createContext(this.config, dialect, log);
       if (this.onProgress) ctx.progress = this.onProgress;
       await dialect.setCurrentSchema(ctx.defaultSchema);
@@ -179,8 +171,11 @@ export class Godwit {
     }
   }
 
-  private recording(session: Dialect, output: DryRunOutput): Dialect {
-    if (this.recorder?.session !== session) this.recorder = { session, recording: recordingDialect(session, output, this.config.initSql) };
+  private async recording(session: Dialect, output: DryRunOutput): Promise<Dialect> {
+    if (this.recorder?.session !== session) {
+      const { recordingDialect } = await import('./dry-run.js');
+      this.recorder = { session, recording: recordingDialect(session, output, this.config.initSql) };
+    }
     return this.recorder.recording;
   }
 
@@ -198,7 +193,7 @@ export class Godwit {
       });
     }
     if (this.dryRun === undefined) {
-      this.dryRun = DryRunOutput.open(dryRunOutput, workingDirectory);
+      this.dryRun = import('./dry-run-output.js').then(({ DryRunOutput }) => DryRunOutput.open(dryRunOutput, workingDirectory));
       try {
         const { target } = await this.dryRun;
         this.logger.info(`Dry run: nothing is changed in the database; the SQL goes to ${target === '-' ? 'stdout' : target}.`);
