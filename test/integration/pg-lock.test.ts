@@ -11,12 +11,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { crc32 } from 'node:zlib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/postgres.js';
 import { writeLocation } from '../helpers/locations.js';
+import { flywayChecksum } from '../helpers/pg-scenarios.js';
 
 /** Flyway's ids, checked on a JVM (test/fixtures/flyway-vectors.json): not computed by godwit's code. */
 const PUBLIC_LOCK_ID = 77433833903597n; // "public"."flyway_schema_history"
@@ -183,7 +183,7 @@ describe.skipIf(server === null)('PostgreSQL locking', () => {
       await flyway.query(
         `INSERT INTO public.flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
          VALUES (2, '1', 'Race a', 'SQL', 'V1__Race_a.sql', $1, 'flyway', 3, true)`,
-        [crc32(Buffer.from(first, 'utf8')) | 0],
+        [flywayChecksum(first)],
       );
       await flyway.query('SELECT pg_advisory_unlock($1::bigint)', [PUBLIC_LOCK_ID.toString()]);
       const result = await run;
