@@ -96,8 +96,8 @@ function sizes(quick) {
 
 function serverRows(tools, database, dbKey, dir, manifest) {
   const checkFile = join(dir, 'check.sql');
-  return tools.filter((t) => t.dbs.includes(dbKey)).map((t) => {
-    const row = newRow(t.tool, t.label, t.role, { database, checkFile, cwd: dir, command: (db) => t.command(database, db) });
+  return tools.filter((t) => t.dbs.includes(dbKey) && (t.workloads === undefined || t.workloads.includes(manifest.workload))).map((t) => {
+    const row = newRow(t.tool, t.label, t.role, { database, checkFile, cwd: dir, command: (db) => t.command(database, db, dir) });
     const reason = t.unavailable?.();
     if (reason) row.notRun = reason;
     row.migrations = manifest.migrations;

@@ -18,10 +18,13 @@ export interface Summary {
 
 export interface Row {
   tool: string;
-  role: 'client' | 'godwit' | 'peer' | 'baseline' | 'embedded';
+  /** model: the client doing the statements of Flyway's model (lock, history read and row) as godwit does. */
+  role: 'client' | 'godwit' | 'peer' | 'baseline' | 'embedded' | 'model';
   samples: Sample[];
   failure?: string;
   notRun?: string;
+  /** The script's size, in the rss section. */
+  sqlBytes?: number;
 }
 
 export interface Section {

@@ -93,13 +93,16 @@ export function evaluateTargets(sections) {
     targets.push(verdict(`W2 ${DB_NAMES[db]}: no-op run at most 150 ms above \`node -e 0\``, over.text, over.wall <= 150));
   }
 
-  const w3 = findRow(sections, 'W3', 'pg', 'godwit');
-  const w3Ratio = ratio(wallOf(w3), wallOf(findRow(sections, 'W3', 'pg', 'client')));
-  targets.push(verdict('W3 PostgreSQL: godwit at most 0.3× of `psql`',
-    w3Ratio === undefined ? undefined : fmtX(w3Ratio), w3Ratio <= 0.3));
-  const w3Rss = w3 && !w3.failure ? summarize(w3.samples)?.maxRssKb : undefined;
-  targets.push(verdict('W3 PostgreSQL: godwit peak RSS under 100 MB',
-    w3Rss === undefined ? undefined : `${(w3Rss / 1024).toFixed(0)} MB`, w3Rss < 100 * 1024));
+  for (const db of ['pg', 'mysql']) {
+    const w3 = findRow(sections, 'W3', db, 'godwit');
+    const w3Ratio = ratio(wallOf(w3), wallOf(findRow(sections, 'W3', db, 'client')));
+    targets.push(verdict(`W3 ${DB_NAMES[db]}: godwit at most 0.3× of \`${db === 'pg' ? 'psql' : 'mariadb'}\``,
+      w3Ratio === undefined ? undefined : fmtX(w3Ratio), w3Ratio <= 0.3));
+    const w3Rss = w3 && !w3.failure ? summarize(w3.samples)?.maxRssKb : undefined;
+    targets.push(verdict(`W3 ${DB_NAMES[db]}: godwit peak RSS under 100 MB`,
+      w3Rss === undefined ? undefined : `${(w3Rss / 1024).toFixed(0)} MB`, w3Rss < 100 * 1024));
+  }
+  targets.push(rssByScale(sections.find((s) => s.id === 'rss')));
 
   const version = above(findRow(sections, 'startup', 'any', 'godwit'), findRow(sections, 'startup', 'any', 'baseline'));
   targets.push(verdict('`godwit --version` at most 60 ms above `node -e 0`', version.text, version.wall <= 60));
@@ -107,6 +110,17 @@ export function evaluateTargets(sections) {
   targets.push(verdict('`godwit info` on an empty PostgreSQL database under 250 ms',
     info === undefined ? undefined : fmtMs(info), info < 250));
   return targets;
+}
+
+/** The peak RSS of every script size, from 10 MB to 1 GB, under 100 MB. */
+function rssByScale(section) {
+  const target = 'W3 PostgreSQL: peak RSS under 100 MB from a 10 MB to a 1 GB script';
+  const sized = (section?.rows ?? []).map((r) => ({ mb: (r.sqlBytes ?? 0) / 1e6, rss: r.failure ? undefined : summarize(r.samples)?.maxRssKb }));
+  if (sized.length === 0 || sized.some((r) => r.rss === undefined)) return verdict(target, undefined, false);
+  const peak = Math.max(...sized.map((r) => r.rss));
+  const largest = Math.max(...sized.map((r) => r.mb));
+  const measured = `${sized.map((r) => `${r.mb.toFixed(0)} MB: ${(r.rss / 1024).toFixed(0)} MB`).join(', ')}`;
+  return verdict(target, measured, peak < 100 * 1024 && largest >= 990 && Math.min(...sized.map((r) => r.mb)) <= 11);
 }
 
 function minus(a, b) {

@@ -56,6 +56,17 @@ describe('bench targets', () => {
     expect(statusOf(sections, 'W3 PostgreSQL: godwit peak')).toMatchObject({ status: 'missed', measured: '120 MB' });
   });
 
+  it('wants RSS under 100 MB at every script size, from 10 MB up to 1 GB', () => {
+    const sized = (mb: number, rssMb: number): Row => ({ ...row(`godwit-${mb}mb`, 'godwit', [1000], rssMb * 1024), sqlBytes: mb * 1e6 });
+    const rss = (rows: Row[]): Section[] => [{ id: 'rss', db: 'pg', rows }];
+    const target = 'W3 PostgreSQL: peak RSS under 100 MB from';
+    expect(statusOf(rss([sized(10, 80), sized(100, 85), sized(1000, 90)]), target)).toMatchObject({ status: 'met', measured: '10 MB: 80 MB, 100 MB: 85 MB, 1000 MB: 90 MB' });
+    expect(statusOf(rss([sized(10, 80), sized(1000, 101)]), target)?.status).toBe('missed');
+    expect(statusOf(rss([sized(10, 80), sized(300, 90)]), target)?.status).toBe('missed');
+    expect(statusOf(rss([sized(10, 80), { ...sized(1000, 0), failure: 'timed out' }]), target)?.status).toBe('not measured');
+    expect(statusOf([], target)?.status).toBe('not measured');
+  });
+
   it('measures start-up and W2 above node -e 0, and reports what did not run', () => {
     const sections: Section[] = [
       { id: 'startup', db: 'any', rows: [row('node', 'baseline', [40, 50, 45]), row('godwit', 'godwit', [100, 110, 90])] },
