@@ -62,6 +62,35 @@ describe.concurrent.each(servers)('migration transactions on $label', (server) =
     expect(await rows(db, 'SELECT what, autocommit FROM seen')).toEqual(['V2|0', 'V3|1', 'V4|0', 'afterMigrate|0']);
   });
 
+  it('writes one row per migration, in order, when -group=true runs them all in one transaction', async () => {
+    const { db, godwit } = await place('group', {
+      'V1__One.sql': 'CREATE TABLE one (id INT);\nINSERT INTO one VALUES (1);\n',
+      'V2__Two.sql': 'INSERT INTO one VALUES (2);\n',
+      'V3__Three.sql': 'INSERT INTO one VALUES (3);\n',
+    });
+    expectExit(await godwit(['-group=true', 'migrate']), 0);
+    expect(await rows(db, 'SELECT id FROM one ORDER BY id')).toEqual(['1', '2', '3']);
+    expect(await rows(db, 'SELECT installed_rank, version, success FROM flyway_schema_history ORDER BY installed_rank')).toEqual(['1|1|1', '2|2|1', '3|3|1']);
+  });
+
+  it('records every migration with -skipExecutingMigrations=true, running none', async () => {
+    const { db, godwit } = await place('skip', { 'V1__One.sql': 'CREATE TABLE one (id INT);\n', 'V2__Two.sql': 'CREATE TABLE two (id INT);\n' });
+    expectExit(await godwit(['-skipExecutingMigrations=true', 'migrate']), 0);
+    expect(await rows(db, "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name <> 'flyway_schema_history'")).toEqual([]);
+    expect(await rows(db, 'SELECT installed_rank, version, execution_time, success FROM flyway_schema_history ORDER BY installed_rank')).toEqual(['1|1|0|1', '2|2|0|1']);
+  });
+
+  it.each([
+    ['the default SQL mode', []],
+    ['NO_BACKSLASH_ESCAPES', ["-initSql=SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')"]],
+  ])('writes quotes, backslashes and non-ASCII text into the history row as they are, under %s', async (_mode, args) => {
+    const script = "V1__O'Brien's_back\\slash_café_☕.sql";
+    const { db, godwit } = await place(`text_${args.length}`, { [script]: 'CREATE TABLE one (id INT);\n' });
+    expectExit(await godwit([...args, 'migrate']), 0);
+    const [found] = await db.client.query<RowDataPacket[]>('SELECT description, script FROM flyway_schema_history');
+    expect(found.map((row) => ({ ...row }))).toEqual([{ description: "O'Brien's back\\slash café ☕", script }]);
+  });
+
   it('rolls back a migration whose history row the server refuses, and records nothing of it', async () => {
     const { db, godwit } = await place('refused', { 'V1__One.sql': 'CREATE TABLE one (id INT);\n', 'V2__Half.sql': 'CREATE TABLE half (id INT);\nINSERT INTO half VALUES (1);\n' });
     expectExit(await godwit(['-target=1', 'migrate']), 0);
@@ -71,6 +100,8 @@ describe.concurrent.each(servers)('migration transactions on $label', (server) =
     const result = await godwit(['migrate']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('history row refused');
+    // Shown as unexpected, with its stack: the frames name godwit's callers, not only the driver's parser.
+    expect(result.stderr).toMatch(/^\s+at async runLocked /m);
     expect(await rows(db, 'SELECT id FROM half')).toEqual([]);
     expect(await history(db)).toEqual(['1|1']);
   });
