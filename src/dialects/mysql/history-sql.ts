@@ -1,8 +1,7 @@
 /**
  * Flyway's schema history SQL for MySQL and MariaDB (flyway-compat.md §3), as MySQLDatabase and
- * MariaDBDatabase write it. Values travel as prepared-statement parameters, or, where a statement goes in
- * one text with others, as render.ts's literals: escaping with backslashes would break on servers running
- * with NO_BACKSLASH_ESCAPES.
+ * MariaDBDatabase write it. Values travel as prepared-statement parameters: escaping by hand would break
+ * on servers running with NO_BACKSLASH_ESCAPES.
  */
 export interface HistoryTableNames {
   /** `` `db`.`table` `` */

@@ -115,7 +115,7 @@ export async function connectMysql(options: mysql.ConnectionOptions, product: st
  * awaits back through godwit's callers, and calls that succeed pay nothing, unlike mysql2's trace option,
  * which takes a stack before every query. Without either, a driver error's stack is mysql2's packet parser.
  */
-export function stackAtCaller<F extends (...args: never[]) => Promise<unknown>>(call: F): F {
+function stackAtCaller<F extends (...args: never[]) => Promise<unknown>>(call: F): F {
   const wrapped = async (...args: Parameters<F>): Promise<unknown> => {
     try {
       return await call(...args);

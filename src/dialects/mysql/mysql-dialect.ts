@@ -19,7 +19,6 @@ import {
 } from './history-sql.js';
 import { connectionOptions, connectMysql, type MysqlServerOptions, type Select } from './mysql-client.js';
 import { acquireNamedLock, mysqlLockName, releaseNamedLock } from './named-lock.js';
-import { runOwnBatch } from './own-batch.js';
 import { inlineParameters, terminated } from './render.js';
 import { mysqlSplitPass, splitMysqlScript } from './splitter.js';
 
@@ -61,11 +60,6 @@ export class MysqlDialect implements Dialect {
   private autocommit: boolean | undefined;
   /** Between begin() and commit() or rollback(). */
   private transactionOpen = false;
-  /**
-   * History rows written in the open transaction, held back to travel with its COMMIT in one round trip
-   * (runOwnBatch); any other statement takes them along ahead of itself.
-   */
-  private ahead: string[] = [];
   /** The database setCurrentSchema asked for; `USE` waits until it exists (migrate creates it first). */
   private wantedSchema: string | undefined;
   private wantedSchemaInUse = false;
@@ -95,7 +89,7 @@ export class MysqlDialect implements Dialect {
    * everything except the lock functions and the transaction's own statements.
    */
   private async ready(): Promise<mysql.Connection> {
-    const db = await this.flushed();
+    const db = this.db;
     if (this.autocommit === false && !this.transactionOpen) {
       await db.query('SET autocommit = 1');
       this.autocommit = true;
@@ -111,23 +105,13 @@ export class MysqlDialect implements Dialect {
 
   /** As select, for GET_LOCK and RELEASE_LOCK: they open no transaction, so autocommit may stay off. */
   private readonly lockSelect: Select = async (sql, params) => {
-    const [rows] = await (await this.flushed()).execute(sql, params);
+    const [rows] = await this.db.execute(sql, params);
     return Array.isArray(rows) ? (rows as Array<Record<string, unknown>>) : [];
   };
-
-  /** The connection, with the held-back history rows sent. */
-  private async flushed(): Promise<mysql.Connection> {
-    const db = this.db;
-    const ahead = this.ahead.splice(0);
-    if (ahead.length === 1) await db.query(ahead[0]!);
-    else if (ahead.length > 1) await runOwnBatch(db, ahead);
-    return db;
-  }
 
   async connect(): Promise<void> {
     this.autocommit = undefined;
     this.transactionOpen = false;
-    this.ahead = [];
     this.options = connectionOptions(this.server);
     this.connection = await connectMysql(this.options, this.displayName);
     const rows = await this.select('SELECT VERSION() AS version', []);
@@ -299,8 +283,7 @@ export class MysqlDialect implements Dialect {
     } else {
       await db.query(createTableSql(names));
     }
-    // After the fallback's row, which is held back in a transaction: ready() sends it first.
-    await (await this.ready()).query(createIndexSql(names));
+    await db.query(createIndexSql(names));
   }
 
   async readHistory(schema: string, table: string, afterRank?: number): Promise<AppliedMigration[]> {
@@ -319,14 +302,8 @@ export class MysqlDialect implements Dialect {
     }));
   }
 
-  /**
-   * In a transaction the row waits for what follows (the COMMIT, mostly), as text with its values as
-   * literals: it commits or rolls back with the transaction either way, and a refused row fails the
-   * commit, before anything is committed.
-   */
   async insertHistoryRow(schema: string, table: string, row: NewHistoryRow): Promise<void> {
-    if (this.transactionOpen) this.ahead.push(inlineParameters(insertRowSql(this.qualified(schema, table)), rowParameters(row)));
-    else await (await this.ready()).execute(insertRowSql(this.qualified(schema, table)), rowParameters(row));
+    await (await this.ready()).execute(insertRowSql(this.qualified(schema, table)), rowParameters(row));
   }
 
   async updateHistoryRow(schema: string, table: string, installedRank: number, values: { description: string; type: string; checksum: number | null }): Promise<void> {
@@ -358,18 +335,15 @@ export class MysqlDialect implements Dialect {
    */
   async commit(): Promise<void> {
     this.transactionOpen = false;
-    const ahead = this.ahead.splice(0);
-    const results = ahead.length === 0 ? [(await this.db.query('COMMIT'))[0]] : await runOwnBatch(this.db, [...ahead, 'COMMIT']);
-    this.autocommit = autocommitAfter(results.at(-1));
+    const [result] = await this.db.query('COMMIT');
+    this.autocommit = autocommitAfter(result);
     if (this.autocommit !== undefined) return;
     await this.db.query('SET autocommit = 1');
     this.autocommit = true;
   }
 
-  /** What is held back belongs to the transaction being rolled back: it is dropped, not sent. */
   async rollback(): Promise<void> {
     this.transactionOpen = false;
-    this.ahead = [];
     await this.db.query('ROLLBACK');
     await this.db.query('SET autocommit = 1');
     this.autocommit = true;
