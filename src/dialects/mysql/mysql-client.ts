@@ -84,6 +84,8 @@ export function connectionOptions(options: MysqlServerOptions): mysql.Connection
     dateStrings: false,
     timezone: 'local',
     connectTimeout: options.connectTimeoutMs ?? 15_000,
+    // No stack captured with every query (some 20 µs of CPU each): connectMysql takes it when one fails.
+    trace: false,
   };
 }
 
@@ -95,7 +97,7 @@ export async function connectMysql(options: mysql.ConnectionOptions, product: st
     const connection = await createConnection(options);
     // A server that drops the connection later must surface as a query error, not crash the process.
     connection.on('error', () => undefined);
-    return connection;
+    return Object.assign(connection, { query: stackAtCaller(connection.query.bind(connection)), execute: stackAtCaller(connection.execute.bind(connection)) });
   } catch (error) {
     const description = {
       product,
@@ -106,4 +108,21 @@ export async function connectMysql(options: mysql.ConnectionOptions, product: st
     };
     throw new ConnectionError(connectionErrorMessage(error, description), { cause: error });
   }
+}
+
+/**
+ * `call`, with the stack of an error it fails with taken where the call was awaited: V8 follows the
+ * awaits back through godwit's callers, and calls that succeed pay nothing, unlike mysql2's trace option,
+ * which takes a stack before every query. Without either, a driver error's stack is mysql2's packet parser.
+ */
+function stackAtCaller<F extends (...args: never[]) => Promise<unknown>>(call: F): F {
+  const wrapped = async (...args: Parameters<F>): Promise<unknown> => {
+    try {
+      return await call(...args);
+    } catch (error) {
+      if (error instanceof Error) Error.captureStackTrace(error, wrapped);
+      throw error;
+    }
+  };
+  return wrapped as F;
 }

@@ -53,6 +53,13 @@ export class MysqlDialect implements Dialect {
   private version = '';
   /** GET_LOCK is re-entrant and counted: each acquisition needs its own RELEASE_LOCK. */
   private readonly heldLocks = new Map<string, number>();
+  /**
+   * The session's autocommit as godwit last set or saw it; undefined once SQL godwit did not write ran
+   * outside a transaction, since that may have changed it.
+   */
+  private autocommit: boolean | undefined;
+  /** Between begin() and commit() or rollback(). */
+  private transactionOpen = false;
   /** The database setCurrentSchema asked for; `USE` waits until it exists (migrate creates it first). */
   private wantedSchema: string | undefined;
   private wantedSchemaInUse = false;
@@ -77,13 +84,34 @@ export class MysqlDialect implements Dialect {
     return this.connection;
   }
 
+  /**
+   * The connection, with autocommit back on when the last COMMIT left it off (see commit()): for
+   * everything except the lock functions and the transaction's own statements.
+   */
+  private async ready(): Promise<mysql.Connection> {
+    const db = this.db;
+    if (this.autocommit === false && !this.transactionOpen) {
+      await db.query('SET autocommit = 1');
+      this.autocommit = true;
+    }
+    return db;
+  }
+
   /** A parameterised statement, prepared on the server: no client-side escaping to get wrong. */
   private readonly select: Select = async (sql, params) => {
+    const [rows] = await (await this.ready()).execute(sql, params);
+    return Array.isArray(rows) ? (rows as Array<Record<string, unknown>>) : [];
+  };
+
+  /** As select, for GET_LOCK and RELEASE_LOCK: they open no transaction, so autocommit may stay off. */
+  private readonly lockSelect: Select = async (sql, params) => {
     const [rows] = await this.db.execute(sql, params);
     return Array.isArray(rows) ? (rows as Array<Record<string, unknown>>) : [];
   };
 
   async connect(): Promise<void> {
+    this.autocommit = undefined;
+    this.transactionOpen = false;
     this.options = connectionOptions(this.server);
     this.connection = await connectMysql(this.options, this.displayName);
     const rows = await this.select('SELECT VERSION() AS version', []);
@@ -126,12 +154,13 @@ export class MysqlDialect implements Dialect {
    * (milliseconds, and SELECT only): whichever this server has.
    */
   async setTimeouts(timeouts: { statementMs: number; lockMs: number }): Promise<void> {
-    if (timeouts.lockMs > 0) await this.db.query('SET SESSION lock_wait_timeout = ?', [Math.max(1, Math.ceil(timeouts.lockMs / 1000))]);
+    const db = await this.ready();
+    if (timeouts.lockMs > 0) await db.query('SET SESSION lock_wait_timeout = ?', [Math.max(1, Math.ceil(timeouts.lockMs / 1000))]);
     if (timeouts.statementMs <= 0) return;
-    const [rows] = await this.db.query("SHOW VARIABLES WHERE Variable_name IN ('max_statement_time', 'max_execution_time')");
+    const [rows] = await db.query("SHOW VARIABLES WHERE Variable_name IN ('max_statement_time', 'max_execution_time')");
     const names = (rows as Array<{ Variable_name: string }>).map((row) => row.Variable_name);
-    if (names.includes('max_statement_time')) await this.db.query('SET SESSION max_statement_time = ?', [timeouts.statementMs / 1000]);
-    else if (names.includes('max_execution_time')) await this.db.query('SET SESSION max_execution_time = ?', [timeouts.statementMs]);
+    if (names.includes('max_statement_time')) await db.query('SET SESSION max_statement_time = ?', [timeouts.statementMs / 1000]);
+    else if (names.includes('max_execution_time')) await db.query('SET SESSION max_execution_time = ?', [timeouts.statementMs]);
   }
 
   async setCurrentSchema(schema: string): Promise<void> {
@@ -147,7 +176,7 @@ export class MysqlDialect implements Dialect {
 
   private async useWantedSchema(): Promise<void> {
     if (this.wantedSchema === undefined || this.wantedSchemaInUse) return;
-    await this.db.query(`USE ${this.quoteIdentifier(this.wantedSchema)}`);
+    await (await this.ready()).query(`USE ${this.quoteIdentifier(this.wantedSchema)}`);
     this.wantedSchemaInUse = true;
   }
 
@@ -163,7 +192,7 @@ export class MysqlDialect implements Dialect {
   async acquireLock(schema: string, table: string, options: LockOptions): Promise<void> {
     const qualified = this.qualified(schema, table);
     const name = mysqlLockName(qualified);
-    await acquireNamedLock(this.select, name, qualified, options);
+    await acquireNamedLock(this.lockSelect, name, qualified, options);
     this.heldLocks.set(name, (this.heldLocks.get(name) ?? 0) + 1);
   }
 
@@ -173,7 +202,7 @@ export class MysqlDialect implements Dialect {
     if (held === 0) return;
     if (held === 1) this.heldLocks.delete(name);
     else this.heldLocks.set(name, held - 1);
-    await releaseNamedLock(this.select, name);
+    await releaseNamedLock(this.lockSelect, name);
   }
 
   async schemaExists(schema: string): Promise<boolean> {
@@ -182,7 +211,7 @@ export class MysqlDialect implements Dialect {
   }
 
   async createSchema(schema: string): Promise<void> {
-    await this.db.query(this.createSchemaSql(schema));
+    await (await this.ready()).query(this.createSchemaSql(schema));
     if (schema === this.wantedSchema) await this.useWantedSchema();
   }
 
@@ -196,22 +225,23 @@ export class MysqlDialect implements Dialect {
 
   async cleanSchema(schema: string): Promise<void> {
     const quote = (name: string) => this.quoteIdentifier(name);
-    for (const statement of await dropNonTableStatements(this.select, quote, schema)) await this.db.query(statement);
+    const db = await this.ready();
+    for (const statement of await dropNonTableStatements(this.select, quote, schema)) await db.query(statement);
     const tables = await dropTableStatements(this.select, quote, schema);
     if (tables.length > 0) {
       const before = await this.select('SELECT @@foreign_key_checks AS checks', []);
-      await this.db.query('SET foreign_key_checks = 0');
+      await db.query('SET foreign_key_checks = 0');
       try {
-        for (const statement of tables) await this.db.query(statement);
+        for (const statement of tables) await db.query(statement);
       } finally {
-        await this.db.query(`SET foreign_key_checks = ${Number(before[0]?.checks) === 0 ? 0 : 1}`);
+        await db.query(`SET foreign_key_checks = ${Number(before[0]?.checks) === 0 ? 0 : 1}`);
       }
     }
-    for (const statement of await dropSequenceStatements(this.select, quote, schema)) await this.db.query(statement);
+    for (const statement of await dropSequenceStatements(this.select, quote, schema)) await db.query(statement);
   }
 
   async dropSchema(schema: string): Promise<void> {
-    await this.db.query(this.dropSchemaSql(schema));
+    await (await this.ready()).query(this.dropSchemaSql(schema));
     // The session has no current database now; it needs a new USE once the database is back.
     if (schema === this.wantedSchema) this.wantedSchemaInUse = false;
   }
@@ -240,19 +270,20 @@ export class MysqlDialect implements Dialect {
 
   async createHistoryTable(schema: string, table: string, options: { tablespace?: string | undefined; baseline?: NewHistoryRow }): Promise<void> {
     const names = this.historyNames(schema, table, options.tablespace);
+    const db = await this.ready();
     if (options.baseline) {
       try {
-        await this.db.execute(createTableAsBaselineSql(names), rowParameters(options.baseline));
+        await db.execute(createTableAsBaselineSql(names), rowParameters(options.baseline));
       } catch (error) {
         // Flyway falls back to a separate INSERT on such servers too.
         if ((error as MysqlError).errno !== GTID_UNSAFE_CREATE_SELECT) throw error;
-        await this.db.query(createTableSql(names));
+        await db.query(createTableSql(names));
         await this.insertHistoryRow(schema, table, options.baseline);
       }
     } else {
-      await this.db.query(createTableSql(names));
+      await db.query(createTableSql(names));
     }
-    await this.db.query(createIndexSql(names));
+    await db.query(createIndexSql(names));
   }
 
   async readHistory(schema: string, table: string, afterRank?: number): Promise<AppliedMigration[]> {
@@ -272,16 +303,16 @@ export class MysqlDialect implements Dialect {
   }
 
   async insertHistoryRow(schema: string, table: string, row: NewHistoryRow): Promise<void> {
-    await this.db.execute(insertRowSql(this.qualified(schema, table)), rowParameters(row));
+    await (await this.ready()).execute(insertRowSql(this.qualified(schema, table)), rowParameters(row));
   }
 
   async updateHistoryRow(schema: string, table: string, installedRank: number, values: { description: string; type: string; checksum: number | null }): Promise<void> {
-    await this.db.execute(updateRowSql(this.qualified(schema, table)), [values.description, values.type, values.checksum, installedRank]);
+    await (await this.ready()).execute(updateRowSql(this.qualified(schema, table)), [values.description, values.type, values.checksum, installedRank]);
   }
 
   async deleteHistoryRows(schema: string, table: string, installedRanks: number[]): Promise<void> {
     if (installedRanks.length === 0) return;
-    await this.db.execute(deleteRowsSql(this.qualified(schema, table), installedRanks.length), installedRanks);
+    await (await this.ready()).execute(deleteRowsSql(this.qualified(schema, table), installedRanks.length), installedRanks);
   }
 
   /**
@@ -290,17 +321,32 @@ export class MysqlDialect implements Dialect {
    * (rolled back on failure, one commit at the end) instead of committing one by one.
    */
   async begin(): Promise<void> {
+    this.transactionOpen = true;
+    // Still off after the last COMMIT: the next statement starts the transaction, as after SET.
+    if (this.autocommit === false) return;
     await this.db.query('SET autocommit = 0');
+    this.autocommit = false;
   }
 
+  /**
+   * Autocommit stays off after the COMMIT until a statement other than the lock functions needs it on
+   * (ready()): between two migrations that is only the lock's release and the next one's GET_LOCK, so
+   * the next begin() has nothing to send. The COMMIT's status says whether the migration turned it on.
+   */
   async commit(): Promise<void> {
-    await this.db.query('COMMIT');
+    this.transactionOpen = false;
+    const [result] = await this.db.query('COMMIT');
+    this.autocommit = autocommitAfter(result);
+    if (this.autocommit !== undefined) return;
     await this.db.query('SET autocommit = 1');
+    this.autocommit = true;
   }
 
   async rollback(): Promise<void> {
+    this.transactionOpen = false;
     await this.db.query('ROLLBACK');
     await this.db.query('SET autocommit = 1');
+    this.autocommit = true;
   }
 
   splitScript(text: string, file: string): SqlStatement[] {
@@ -315,20 +361,29 @@ export class MysqlDialect implements Dialect {
   async execute(statement: SqlStatement): Promise<void> {
     try {
       await this.useWantedSchema();
-      await this.db.query(statement.sql);
+      await (await this.ready()).query(statement.sql);
     } catch (error) {
       throw toStatementError(error);
+    } finally {
+      this.userSqlRan();
     }
+  }
+
+  /** Inside a transaction, commit() learns autocommit afresh from the server; outside, it is unknown now. */
+  private userSqlRan(): void {
+    if (!this.transactionOpen) this.autocommit = undefined;
   }
 
   /** Parameters are escaped by the client into the text, so DDL, which cannot be prepared, takes them too. */
   async query(sql: string, params: readonly unknown[] = []): Promise<Array<Record<string, unknown>>> {
     try {
       await this.useWantedSchema();
-      const [rows] = await this.db.query(sql, [...params]);
+      const [rows] = await (await this.ready()).query(sql, [...params]);
       return Array.isArray(rows) ? (rows as Array<Record<string, unknown>>) : [];
     } catch (error) {
       throw toStatementError(error);
+    } finally {
+      this.userSqlRan();
     }
   }
 
@@ -380,6 +435,14 @@ export class MysqlDialect implements Dialect {
       await canceller.end().catch(() => canceller.destroy());
     }
   }
+}
+
+/** SERVER_STATUS_AUTOCOMMIT of the status flags every OK packet carries. */
+const SERVER_STATUS_AUTOCOMMIT = 0x0002;
+
+function autocommitAfter(result: unknown): boolean | undefined {
+  const status = (result as { serverStatus?: unknown } | undefined)?.serverStatus;
+  return typeof status === 'number' ? (status & SERVER_STATUS_AUTOCOMMIT) !== 0 : undefined;
 }
 
 /** In the column order of insertRowSql and createTableAsBaselineSql; BOOL is TINYINT(1), so 1 or 0. */

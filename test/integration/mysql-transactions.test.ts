@@ -1,0 +1,108 @@
+/**
+ * The transaction around each migration on MySQL-family servers, through the built CLI. godwit runs a
+ * migration as Flyway does, with autocommit off, and turns it back on only when something other than the
+ * lock needs it, so that a run of many migrations does not pay two SET statements for each one. What a
+ * user must see regardless: every migration is its own transaction, whatever the one before did; a
+ * non-transactional one commits as it goes; a history row that cannot be written takes its migration's
+ * rows with it. DDL commits itself on these servers, so the transaction shows in rows.
+ */
+import type { RowDataPacket } from 'mysql2/promise';
+import { describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { requireMysqlServers, useWorkspace, type TestDatabase } from '../helpers/mysql.js';
+import { expectExit } from '../helpers/pg-scenarios.js';
+
+const servers = await requireMysqlServers();
+
+describe.concurrent.each(servers)('migration transactions on $label', (server) => {
+  const workspace = useWorkspace(server, 'godwit-mysql-transactions-');
+
+  async function place(name: string, files: Record<string, string>): Promise<{ db: TestDatabase; godwit: (args: string[]) => Promise<CliResult> }> {
+    const db = await workspace.database(`tx_${name}`);
+    const location = workspace.location(name, files);
+    return { db, godwit: (args) => runCli([...db.args, location, ...args], { timeoutMs: 30_000 }) };
+  }
+
+  async function rows(db: TestDatabase, sql: string): Promise<string[]> {
+    const [found] = await db.client.query<RowDataPacket[]>(sql);
+    return found.map((row) => Object.values(row).map(String).join('|'));
+  }
+
+  const history = (db: TestDatabase) => rows(db, 'SELECT version, success FROM flyway_schema_history ORDER BY installed_rank');
+
+  /** Creates a table, then inserts into it and fails: only the insert can be rolled back. */
+  const HALF = 'CREATE TABLE half (id INT);\nINSERT INTO half VALUES (1);\nINSERT INTO no_such_table VALUES (1);\n';
+
+  it('runs a migration that follows a committed one in a transaction of its own: its rows roll back when it fails', async () => {
+    const { db, godwit } = await place('after', { 'V1__One.sql': 'CREATE TABLE one (id INT);\nINSERT INTO one VALUES (1);\n', 'V2__Half.sql': HALF });
+    expectExit(await godwit(['migrate']), 1);
+    expect(await rows(db, 'SELECT id FROM one')).toEqual(['1']);
+    expect(await rows(db, 'SELECT id FROM half')).toEqual([]);
+    expect(await history(db)).toEqual(['1|1', '2|0']);
+  });
+
+  it('still does when the migration before it turned autocommit on', async () => {
+    const { db, godwit } = await place('autocommit_on', { 'V1__On.sql': 'SET autocommit = 1;\nCREATE TABLE one (id INT);\n', 'V2__Half.sql': HALF });
+    expectExit(await godwit(['migrate']), 1);
+    expect(await rows(db, 'SELECT id FROM half')).toEqual([]);
+    expect(await history(db)).toEqual(['1|1', '2|0']);
+  });
+
+  it('runs a non-transactional migration with autocommit on, the transactional ones around it and the callbacks with it off', async () => {
+    const record = (what: string) => `INSERT INTO seen VALUES ('${what}', @@autocommit);\n`;
+    const { db, godwit } = await place('outside', {
+      'V1__Seen.sql': 'CREATE TABLE seen (what VARCHAR(20), autocommit INT);\n',
+      'V2__In.sql': record('V2'),
+      'V3__Out.sql': `-- flyway:executeInTransaction=false\n${record('V3')}`,
+      'V4__In.sql': record('V4'),
+      'afterMigrate.sql': record('afterMigrate'),
+    });
+    expectExit(await godwit(['migrate']), 0);
+    // Rows written with autocommit off and never committed would have gone with the session.
+    expect(await rows(db, 'SELECT what, autocommit FROM seen')).toEqual(['V2|0', 'V3|1', 'V4|0', 'afterMigrate|0']);
+  });
+
+  it('writes one row per migration, in order, when -group=true runs them all in one transaction', async () => {
+    const { db, godwit } = await place('group', {
+      'V1__One.sql': 'CREATE TABLE one (id INT);\nINSERT INTO one VALUES (1);\n',
+      'V2__Two.sql': 'INSERT INTO one VALUES (2);\n',
+      'V3__Three.sql': 'INSERT INTO one VALUES (3);\n',
+    });
+    expectExit(await godwit(['-group=true', 'migrate']), 0);
+    expect(await rows(db, 'SELECT id FROM one ORDER BY id')).toEqual(['1', '2', '3']);
+    expect(await rows(db, 'SELECT installed_rank, version, success FROM flyway_schema_history ORDER BY installed_rank')).toEqual(['1|1|1', '2|2|1', '3|3|1']);
+  });
+
+  it('records every migration with -skipExecutingMigrations=true, running none', async () => {
+    const { db, godwit } = await place('skip', { 'V1__One.sql': 'CREATE TABLE one (id INT);\n', 'V2__Two.sql': 'CREATE TABLE two (id INT);\n' });
+    expectExit(await godwit(['-skipExecutingMigrations=true', 'migrate']), 0);
+    expect(await rows(db, "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name <> 'flyway_schema_history'")).toEqual([]);
+    expect(await rows(db, 'SELECT installed_rank, version, execution_time, success FROM flyway_schema_history ORDER BY installed_rank')).toEqual(['1|1|0|1', '2|2|0|1']);
+  });
+
+  it.each([
+    ['the default SQL mode', []],
+    ['NO_BACKSLASH_ESCAPES', ["-initSql=SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')"]],
+  ])('writes quotes, backslashes and non-ASCII text into the history row as they are, under %s', async (_mode, args) => {
+    const script = "V1__O'Brien's_back\\slash_café_☕.sql";
+    const { db, godwit } = await place(`text_${args.length}`, { [script]: 'CREATE TABLE one (id INT);\n' });
+    expectExit(await godwit([...args, 'migrate']), 0);
+    const [found] = await db.client.query<RowDataPacket[]>('SELECT description, script FROM flyway_schema_history');
+    expect(found.map((row) => ({ ...row }))).toEqual([{ description: "O'Brien's back\\slash café ☕", script }]);
+  });
+
+  it('rolls back a migration whose history row the server refuses, and records nothing of it', async () => {
+    const { db, godwit } = await place('refused', { 'V1__One.sql': 'CREATE TABLE one (id INT);\n', 'V2__Half.sql': 'CREATE TABLE half (id INT);\nINSERT INTO half VALUES (1);\n' });
+    expectExit(await godwit(['-target=1', 'migrate']), 0);
+    await db.client.query(
+      "CREATE TRIGGER refuse_v2 BEFORE INSERT ON flyway_schema_history FOR EACH ROW BEGIN IF NEW.version = '2' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'history row refused'; END IF; END",
+    );
+    const result = await godwit(['migrate']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('history row refused');
+    // Shown as unexpected, with its stack: the frames name godwit's callers, not only the driver's parser.
+    expect(result.stderr).toMatch(/^\s+at async runLocked /m);
+    expect(await rows(db, 'SELECT id FROM half')).toEqual([]);
+    expect(await history(db)).toEqual(['1|1']);
+  });
+});
