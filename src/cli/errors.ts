@@ -1,9 +1,14 @@
 import { GodwitError, MigrationFailedError } from '../errors.js';
 
-/** Errors from the database driver that reach the top carry a SQLSTATE; they are not godwit bugs. */
+/**
+ * Errors from the database driver that reach the top carry a SQLSTATE; they are not godwit bugs. pg
+ * keeps it in `code`, mysql2 in `sqlState` (its `code` is a name such as ER_SIGNAL_EXCEPTION).
+ */
 function sqlState(error: unknown): string | undefined {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, sqlState: state } = error as { code?: unknown; sqlState?: unknown };
+  for (const value of [code, state]) if (typeof value === 'string' && /^[0-9A-Z]{5}$/.test(value)) return value;
+  return undefined;
 }
 
 export function isUserError(error: unknown): boolean {

@@ -52,6 +52,15 @@ describe('errorJson', () => {
     expect(errorJson(new InternalError('oops')).error.stackTrace).toMatch(/^InternalError: oops\n/);
   });
 
+  it('a database refusal is a user error whichever driver raised it: pg\'s SQLSTATE in code, mysql2\'s in sqlState', () => {
+    const pgError = Object.assign(new Error('permission denied for table t'), { code: '42501' });
+    const mysqlError = Object.assign(new Error('history row refused'), { code: 'ER_SIGNAL_EXCEPTION', errno: 1644, sqlState: '45000' });
+    expect(formatError(pgError, false)).toBe('ERROR: permission denied for table t (SQL State: 42501)');
+    expect(formatError(mysqlError, false)).toBe('ERROR: history row refused (SQL State: 45000)');
+    expect(errorJson(mysqlError).error).toMatchObject({ errorCode: 'DB_ERROR', stackTrace: null });
+    expect(formatError(Object.assign(new Error('no state'), { code: 'ER_SOMETHING' }), false)).toMatch(/^ERROR: Unexpected error: no state\n/);
+  });
+
   it('a failed migration names the file, the line and the SQLSTATE', () => {
     expect(errorJson(failed()).error).toMatchObject({ errorCode: 'FAILED_VERSIONED_MIGRATION', lineNumber: 3, path: '/flyway/sql/V2__Broken.sql', sqlState: '42P01' });
   });
