@@ -36,7 +36,16 @@ export class Progress {
   private statements = 0;
   /** When the current migration (the last log line) began. */
   private since: number;
-  private current: { statement: SqlStatement; number: number; started: number; reported: number } | undefined;
+  /**
+   * The statement in flight (none between statements): one object updated in place, as a batch of a
+   * large script starts thousands of statements a second.
+   */
+  private readonly current: { statement: SqlStatement | undefined; number: number; started: number; reported: number } = {
+    statement: undefined,
+    number: 0,
+    started: 0,
+    reported: 0,
+  };
   private shown = false;
   private timer: NodeJS.Timeout | undefined;
 
@@ -50,14 +59,17 @@ export class Progress {
   /** A statement is sent to the database. */
   started(statement: SqlStatement): void {
     this.statements++;
-    const started = this.now();
-    this.current = { statement, number: this.statements, started, reported: started };
+    const current = this.current;
+    current.statement = statement;
+    current.number = this.statements;
+    current.started = this.now();
+    current.reported = current.started;
     this.timer ??= setInterval(() => this.tick(), this.options.live ? 200 : 1_000).unref();
   }
 
   /** The statement in flight came back, successfully or not. */
   finished(): void {
-    this.current = undefined;
+    this.current.statement = undefined;
     this.erase();
   }
 
@@ -71,7 +83,7 @@ export class Progress {
   /** Draws or prints what is due now; the timer calls it, tests call it with a fake clock. */
   tick(): void {
     const current = this.current;
-    if (!current) return;
+    if (!current.statement) return;
     const now = this.now();
     const running = now - current.started;
     const what = `statement ${current.number} (line ${current.statement.line})`;
@@ -90,7 +102,7 @@ export class Progress {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    this.current = undefined;
+    this.current.statement = undefined;
     this.erase();
   }
 

@@ -10,11 +10,23 @@ const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
   return c;
 });
 
-function crc32Update(crc: number, bytes: Uint8Array): number {
+const LF = 10;
+const CR = 13;
+
+/** The CRC over `length` bytes, leaving out CR and LF: in UTF-8 those bytes are never part of another character. */
+function crc32WithoutLineBreaks(crc: number, bytes: Uint8Array, length: number): number {
   let c = crc;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  for (let i = 0; i < length; i++) {
+    const byte = bytes[i]!;
+    if (byte !== LF && byte !== CR) c = CRC_TABLE[(c ^ byte) & 0xff]! ^ (c >>> 8);
+  }
   return c;
 }
+
+/** UTF-8 is encoded this many bytes at a time, into one buffer reused by every checksum. */
+const ENCODE_BYTES = 1 << 16;
+const encoder = new TextEncoder();
+const encoded = new Uint8Array(ENCODE_BYTES);
 
 /**
  * Flyway's checksum: the signed CRC-32 of the UTF-8 text read line by line, which drops every CR and LF,
@@ -31,10 +43,18 @@ export class Checksum {
   private crc = 0xffffffff;
   private first = true;
 
+  /**
+   * Encodes into a buffer it reuses rather than into a new copy of the text without its line breaks:
+   * gigabytes of script pass through here, and each copy would be garbage to collect.
+   */
   add(piece: string): void {
-    const text = this.first ? stripBom(piece) : piece;
+    let text = this.first ? stripBom(piece) : piece;
     if (piece !== '') this.first = false;
-    this.crc = crc32Update(this.crc, Buffer.from(text.replace(/[\r\n]/g, ''), 'utf8'));
+    while (text !== '') {
+      const { read, written } = encoder.encodeInto(text, encoded);
+      this.crc = crc32WithoutLineBreaks(this.crc, encoded, written);
+      text = text.slice(read);
+    }
   }
 
   value(): number {

@@ -58,6 +58,9 @@ const NON_TRANSACTIONAL = new Map<string, { tokens: number; forms: RegExp[] }>([
   ['DISCARD', { tokens: 2, forms: [/^DISCARD ALL(?: |$)/] }],
 ]);
 const ALTER_TYPE_ADD_VALUE = /^ALTER TYPE .* ADD VALUE(?: |$)/;
+/** The first words whose statement needs more of its tokens looked at, lower-case for isKeyword. */
+const SPECIAL_FIRST_WORDS = ['copy', ...[...NON_TRANSACTIONAL.keys()].map((word) => word.toLowerCase())];
+const NO_TOKENS: readonly string[] = [];
 
 export function splitPostgresScript(text: string, file: string, options: PostgresSplitOptions = {}): SqlStatement[] {
   return postgresSplitPass(file, options)(text, WHOLE_TEXT).statements;
@@ -124,9 +127,10 @@ class PostgresSplitter {
     // so that `line` plus the newlines before a server error position gives the error's line.
     let start = -1;
     let end = -1;
-    // Upper-cased leading tokens, with strings and quoted names reduced to their quote character.
-    let head: string[] = [];
-    let keep = 1;
+    // Upper-cased leading tokens, with strings and quoted names reduced to their quote character: only
+    // for a statement whose first word can make it special, so a plain INSERT costs no array or string.
+    let head: string[] | undefined;
+    let keep = 0;
     // `BEGIN ATOMIC … END` bodies contain `;`; CASE … END inside them nests.
     let atomicDepth = 0;
     let atomicStart = -1;
@@ -147,16 +151,17 @@ class PostgresSplitter {
         continue;
       }
       if (c === SEMI && atomicDepth === 0) {
-        i = start < 0 ? i + 1 : this.finishStatement(start, end, i + 1, head);
+        i = start < 0 ? i + 1 : this.finishStatement(start, end, i + 1, head ?? NO_TOKENS);
         this.consumed = i;
         start = -1;
-        head = [];
-        keep = 1;
+        head = undefined;
+        keep = 0;
         beginAt = -1;
         continue;
       }
-      if (start < 0) start = i;
-      const collecting = head.length < keep;
+      const first = start < 0;
+      if (first) start = i;
+      const collecting = head !== undefined && head.length < keep;
       const tokenStart = i;
       let wasBegin = false;
 
@@ -166,7 +171,7 @@ class PostgresSplitter {
         // Only the E prefix changes how the quoted text ends: B'…', X'…', N'…' and U&'…' (or U&"…") lex
         // as a word followed by a standard string or quoted name.
         if (wordEnd - i === 1 && (c | 0x20) === LOWER_E && text.charCodeAt(wordEnd) === QUOTE) {
-          if (collecting) head.push("'");
+          if (collecting) head?.push("'");
           i = this.escapeStringEnd(i);
         } else {
           if (this.isKeyword(i, wordEnd, 'begin')) {
@@ -179,21 +184,22 @@ class PostgresSplitter {
           } else if (atomicDepth > 0 && this.isKeyword(i, wordEnd, 'end')) {
             atomicDepth--;
           }
-          if (collecting) head.push(text.slice(i, wordEnd).toUpperCase());
+          if (first) head = this.specialFirstWord(i, wordEnd);
+          else if (collecting) head?.push(text.slice(i, wordEnd).toUpperCase());
           i = wordEnd;
         }
       } else if (c === QUOTE || c === DQUOTE) {
-        if (collecting) head.push(text.charAt(i));
+        if (collecting) head?.push(text.charAt(i));
         i = this.quotedEnd(i);
       } else if (c === DOLLAR) {
         const tagEnd = this.dollarTagEnd(i);
         i = tagEnd < 0 ? i + 1 : this.dollarQuoteEnd(i, tagEnd);
-        if (collecting) head.push('$');
+        if (collecting) head?.push('$');
       } else {
-        if (collecting) head.push(text.charAt(i));
+        if (collecting) head?.push(text.charAt(i));
         i++;
       }
-      if (collecting && head.length === 1) keep = tokensToKeep(head[0]);
+      if (first) keep = head === undefined ? 0 : tokensToKeep(head[0]);
       beginAt = wasBegin ? tokenStart : -1;
       end = i;
     }
@@ -206,12 +212,12 @@ class PostgresSplitter {
           'Close the function body with END; every CASE inside it needs its own END too.',
         );
       }
-      this.consumed = this.finishStatement(start, end, len, head);
+      this.consumed = this.finishStatement(start, end, len, head ?? NO_TOKENS);
     }
   }
 
   /** Records the statement and returns where scanning resumes: past the COPY data, if any. */
-  private finishStatement(start: number, end: number, resume: number, head: string[]): number {
+  private finishStatement(start: number, end: number, resume: number, head: readonly string[]): number {
     const line = this.lines.lineAt(start);
     const statement: SqlStatement = {
       sql: this.text.slice(start, end),
@@ -228,7 +234,7 @@ class PostgresSplitter {
     return next;
   }
 
-  private isNonTransactional(head: string[]): boolean {
+  private isNonTransactional(head: readonly string[]): boolean {
     const rule = NON_TRANSACTIONAL.get(head[0] ?? '');
     if (rule === undefined) return false;
     const joined = head.join(' ');
@@ -420,6 +426,12 @@ class PostgresSplitter {
     return close + delimiter.length;
   }
 
+  /** The statement's first word upper-cased, as its first token, when it is COPY or starts a non-transactional form. */
+  private specialFirstWord(start: number, end: number): string[] | undefined {
+    for (const keyword of SPECIAL_FIRST_WORDS) if (this.isKeyword(start, end, keyword)) return [keyword.toUpperCase()];
+    return undefined;
+  }
+
   private isKeyword(start: number, end: number, keyword: string): boolean {
     if (end - start !== keyword.length) return false;
     for (let k = 0; k < keyword.length; k++) {
@@ -438,8 +450,8 @@ class PostgresSplitter {
 }
 
 /**
- * A COPY needs all its tokens to find FROM STDIN, the non-transactional forms only their first few,
- * and other statements none past the first word, which spares upper-casing every word of a large script.
+ * A COPY needs all its tokens to find FROM STDIN, the non-transactional forms only their first few;
+ * other statements keep none (see specialFirstWord), which spares upper-casing every word of a large script.
  */
 function tokensToKeep(first: string | undefined): number {
   if (first === 'COPY') return Infinity;
@@ -454,7 +466,7 @@ function normaliseLineEndings(data: string): string {
 }
 
 /** `COPY … FROM STDIN` at parenthesis depth 0, so that `COPY (SELECT … FROM stdin) TO STDOUT` is not one. */
-function isCopyFromStdin(head: string[]): boolean {
+function isCopyFromStdin(head: readonly string[]): boolean {
   if (head[0] !== 'COPY') return false;
   let depth = 0;
   for (let k = 1; k < head.length; k++) {
