@@ -247,6 +247,12 @@ async function runRssScale(options, gen, ctx) {
   section.durationSec = Math.round((Date.now() - started) / 1000);
 }
 
+/** bench/ANALYSIS.md, the hand-written reasons behind the numbers; RESULTS.md carries it along. */
+function readAnalysis() {
+  const file = join(here, 'ANALYSIS.md');
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+}
+
 function mergeResults(files) {
   const runs = files.map((f) => JSON.parse(readFileSync(f, 'utf8')));
   const sections = [];
@@ -264,7 +270,7 @@ function mergeResults(files) {
 async function main() {
   const options = parseOptions(process.argv.slice(2));
   if (options.report) {
-    writeFileSync(options.out, renderReport({ ...mergeResults(options.report), note: options.note }));
+    writeFileSync(options.out, renderReport({ ...mergeResults(options.report), note: options.note, analysis: readAnalysis() }));
     process.stderr.write(`wrote ${options.out}\n`);
     return;
   }
@@ -286,7 +292,7 @@ async function main() {
     meta.loadAfter = machineInfo.load();
     const results = { meta, sections: ctx.sections.map(plainSection) };
     writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`);
-    writeFileSync(options.out, renderReport({ metas: [meta], sections: results.sections, note: options.note }));
+    writeFileSync(options.out, renderReport({ metas: [meta], sections: results.sections, note: options.note, analysis: readAnalysis() }));
   };
   const ctx = { workDir, logDir, timeoutSec: options.timeoutSec, cwd: repo, sections: [], save };
   if (options.rssScale) await runRssScale(options, gen, ctx);

@@ -75,7 +75,8 @@ function rssTable(section) {
   return lines.join('\n');
 }
 
-export function renderReport({ metas, sections, note }) {
+/** `analysis`: hand-written Markdown (bench/ANALYSIS.md) on why godwit loses where it does, placed after the targets. */
+export function renderReport({ metas, sections, note, analysis }) {
   const order = ['startup', 'W1', 'W2', 'W3', 'W3b', 'W4', 'pglite', 'rss'];
   const sorted = [...sections].sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   const parts = [
@@ -88,6 +89,7 @@ export function renderReport({ metas, sections, note }) {
   ];
   if (note) parts.push('', `> ${note}`);
   parts.push('', targets(sections), '');
+  if (analysis) parts.push(analysis.trim(), '');
   for (const section of sorted) {
     parts.push(`## ${section.id === 'rss' ? 'W3 memory by script size' : section.id} — ${DB[section.db]}: ${section.title}`, '');
     parts.push(section.id === 'rss' ? rssTable(section) : workloadTable(section), '');
