@@ -14,6 +14,7 @@ import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliResult } from '../helpers/cli.js';
 import { DRIVERS, SUITE_OPTIONS, type Target } from '../helpers/drivers.js';
+import type { HistoryRow } from '../helpers/output.js';
 
 /** flyway-compat.md §2: signed CRC-32 of the UTF-8 text without a leading BOM and without any CR or LF. */
 function flywayChecksum(content: string): number {
@@ -32,17 +33,6 @@ const V2 = 'ALTER TABLE users ADD COLUMN email TEXT;\n';
 const V3 = 'ALTER TABLE users ADD COLUMN phone TEXT;\n';
 const R_VIEWS = 'CREATE OR REPLACE VIEW user_ids AS SELECT id FROM users;\n';
 
-interface HistoryRow {
-  installed_rank: number;
-  version: string | null;
-  description: string;
-  type: string;
-  script: string;
-  checksum: number | null;
-  installed_by: string;
-  execution_time: number;
-  success: boolean;
-}
 
 interface InfoRow {
   category: string;

@@ -7,27 +7,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/postgres.js';
 import { writeLocation } from '../helpers/locations.js';
+import type { HistoryRow } from '../helpers/output.js';
+import { flywayChecksum } from '../helpers/pg-scenarios.js';
 
 const server = await requirePostgres();
 
-/** Flyway's checksum of a one-line script: CRC-32 of the line without its ending, as a signed int. */
-const flywayChecksum = (line: string): number => crc32(Buffer.from(line, 'utf8')) | 0;
-
-interface Row {
-  installed_rank: number;
-  version: string | null;
-  description: string;
-  type: string;
-  script: string;
-  checksum: number | null;
-  installed_by: string;
-  success: boolean;
-}
+/** The columns these tests read. */
+type Row = Omit<HistoryRow, 'installed_on' | 'execution_time'>;
 
 describe.skipIf(server === null)('PostgreSQL history rows written with the COMMIT', () => {
   let db: TestDatabase;
