@@ -12,6 +12,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { writeLocation } from '../helpers/locations.js';
+import type { HistoryRow } from '../helpers/output.js';
 import { expectExit, expectNoStackTrace, flywayChecksum } from '../helpers/pg-scenarios.js';
 import { requireMysqlServers, useWorkspace } from '../helpers/mysql.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/postgres.js';
@@ -19,14 +20,8 @@ import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpe
 const pgServer = await requirePostgres();
 const mysqlServers = await requireMysqlServers();
 
-interface Row {
-  version: string | null;
-  description: string;
-  type: string;
-  script: string;
-  checksum: number | null;
-  success: boolean | number;
-}
+/** success is a boolean on PostgreSQL and a tinyint on MySQL. */
+type Row = Pick<HistoryRow, 'version' | 'description' | 'type' | 'script' | 'checksum'> & { success: boolean | number };
 
 /** One location mixing all kinds of file; `$1` or `?` depending on the database. */
 function mixedFiles(param: (n: number) => string): Record<string, string> {

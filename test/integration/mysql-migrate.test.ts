@@ -9,20 +9,13 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliOptions, type CliResult } from '../helpers/cli.js';
 import { flywayMysqlDdl, requireMysqlServers, useWorkspace, type TestDatabase } from '../helpers/mysql.js';
-import { infoRows } from '../helpers/output.js';
+import { infoRows, type HistoryRow as StoredRow } from '../helpers/output.js';
 import { expectExit, expectNoStackTrace, flywayChecksum } from '../helpers/pg-scenarios.js';
 
 const servers = await requireMysqlServers();
 
-interface HistoryRow extends RowDataPacket {
-  installed_rank: number;
-  version: string | null;
-  description: string;
-  type: string;
-  script: string;
-  checksum: number | null;
-  installed_by: string;
-  execution_time: number;
+/** As mysql2 returns it: success is the tinyint, and the row's age stands in for installed_on. */
+interface HistoryRow extends RowDataPacket, Omit<StoredRow, 'installed_on' | 'success'> {
   success: number;
   age_seconds: number;
 }

@@ -19,6 +19,7 @@ import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliResult } from '../helpers/cli.js';
 import { DRIVERS, type Target, type TargetClient } from '../helpers/drivers.js';
+import type { HistoryRow as StoredRow } from '../helpers/output.js';
 import { createTestDatabase, requirePostgres, type PostgresServer, type TestDatabase } from '../helpers/postgres.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/realistic/', import.meta.url));
@@ -225,15 +226,7 @@ async function dataSnapshot(client: TargetClient): Promise<Record<string, string
   return snapshot;
 }
 
-interface HistoryRow {
-  installed_rank: number;
-  version: string | null;
-  description: string;
-  type: string;
-  script: string;
-  checksum: number | null;
-  success: boolean;
-}
+type HistoryRow = Pick<StoredRow, 'installed_rank' | 'version' | 'description' | 'type' | 'script' | 'checksum' | 'success'>;
 
 async function readHistory(client: TargetClient): Promise<HistoryRow[]> {
   const { rows } = await client.query<HistoryRow>(

@@ -10,21 +10,14 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { requireMysqlServers, useWorkspace, type TestDatabase } from '../helpers/mysql.js';
+import type { HistoryRow as StoredRow } from '../helpers/output.js';
 import { expectExit, expectNoStackTrace, flywayChecksum } from '../helpers/pg-scenarios.js';
 
 const servers = await requireMysqlServers();
 
 const DURATION = /\(execution time \d\d:\d\d\.\d{3}s\)/.source;
 
-interface HistoryRow {
-  installed_rank: number;
-  version: string | null;
-  description: string;
-  type: string;
-  script: string;
-  checksum: number | null;
-  success: boolean;
-}
+type HistoryRow = Pick<StoredRow, 'installed_rank' | 'version' | 'description' | 'type' | 'script' | 'checksum' | 'success'>;
 
 interface InfoJson {
   schemaVersion: string | null;
