@@ -6,6 +6,7 @@
  */
 import type { RowDataPacket } from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
+import { everyEventProject, FIRST_MIGRATE_EVENTS, INFO_THEN_UNDO_EVENTS } from '../helpers/callback-events.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { requireMysqlServers, useWorkspace, type TestDatabase } from '../helpers/mysql.js';
 import { expectExit, expectNoStackTrace } from '../helpers/pg-scenarios.js';
@@ -50,33 +51,10 @@ describe.concurrent.each(servers)('SQL callbacks on $label', (server) => {
   }
 
   it('runs the migrate, validate, info and undo events in order, several per event by description, with placeholders', async () => {
-    const p = await place('order', {
-      'V1__One.sql': 'CREATE TABLE one (id INT);\n',
-      'V2__Two.sql': 'CREATE TABLE two (id INT);\n',
-      'U2__Two.sql': 'DROP TABLE two;\n',
-      'beforeValidate.sql': record('beforeValidate'),
-      'afterValidate.sql': record('afterValidate'),
-      'beforeMigrate.sql': record('beforeMigrate'),
-      'beforeEachMigrate.sql': record('beforeEachMigrate'),
-      'afterEachMigrate.sql': record('afterEachMigrate'),
-      'afterMigrate__b_second.sql': record('afterMigrate b'),
-      'afterMigrate__a_first.sql': record('afterMigrate a'),
-      'afterMigrate.sql': record('afterMigrate'),
-      'afterMigrateApplied.sql': record('afterMigrateApplied'),
-      'beforeInfo.sql': record('beforeInfo'),
-      'afterInfo.sql': record('afterInfo'),
-      'beforeUndo.sql': record('beforeUndo'),
-      'beforeEachUndo.sql': record('beforeEachUndo'),
-      'afterEachUndo.sql': record('afterEachUndo'),
-      'afterUndo.sql': record('afterUndo'),
-    });
+    const p = await place('order', everyEventProject(record));
     const migrated = await p.godwit(['migrate']);
     expectExit(migrated, 0);
-    expect(await p.events()).toEqual([
-      'beforeValidate', 'afterValidate', 'beforeMigrate',
-      'beforeEachMigrate', 'afterEachMigrate', 'beforeEachMigrate', 'afterEachMigrate',
-      'afterMigrateApplied', 'afterMigrate', 'afterMigrate a', 'afterMigrate b',
-    ]);
+    expect(await p.events()).toEqual(FIRST_MIGRATE_EVENTS);
     const lines = migrated.stdout.split('\n');
     expect(lines).toContain('Executing SQL callback: beforeMigrate - ');
     expect(lines).toContain('Executing SQL callback: afterMigrate - a first');
@@ -85,7 +63,7 @@ describe.concurrent.each(servers)('SQL callbacks on $label', (server) => {
 
     await p.db.client.query(`DELETE FROM \`${p.db.name}_audit\`.log`);
     expectExit(await p.godwit(['info', 'undo']), 0);
-    expect(await p.events()).toEqual(['beforeInfo', 'afterInfo', 'beforeValidate', 'afterValidate', 'beforeUndo', 'beforeEachUndo', 'afterEachUndo', 'afterUndo']);
+    expect(await p.events()).toEqual(INFO_THEN_UNDO_EVENTS);
     expect(await tables(p.db)).toEqual(['one']);
   });
 

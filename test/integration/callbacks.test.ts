@@ -9,6 +9,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
+import { everyEventProject, FIRST_MIGRATE_EVENTS, INFO_THEN_UNDO_EVENTS } from '../helpers/callback-events.js';
 import type { CliResult } from '../helpers/cli.js';
 import { expectExit, useScenarios } from '../helpers/pg-scenarios.js';
 import { DRIVERS, scenarioIt, SUITE_OPTIONS } from '../helpers/drivers.js';
@@ -33,33 +34,10 @@ describe.each(DRIVERS)('SQL callbacks on $name', SUITE_OPTIONS, (driver) => {
   }
 
   it('runs the migrate, validate, info and undo events in order, several per event by description', async () => {
-    const dir = writeSet('order', {
-      'V1__One.sql': 'CREATE TABLE one (id INT);\n',
-      'V2__Two.sql': 'CREATE TABLE two (id INT);\n',
-      'U2__Two.sql': 'DROP TABLE two;\n',
-      'beforeValidate.sql': record('beforeValidate'),
-      'afterValidate.sql': record('afterValidate'),
-      'beforeMigrate.sql': record('beforeMigrate'),
-      'beforeEachMigrate.sql': record('beforeEachMigrate'),
-      'afterEachMigrate.sql': record('afterEachMigrate'),
-      'afterMigrate__b_second.sql': record('afterMigrate b'),
-      'afterMigrate__a_first.sql': record('afterMigrate a'),
-      'afterMigrate.sql': record('afterMigrate'),
-      'afterMigrateApplied.sql': record('afterMigrateApplied'),
-      'beforeInfo.sql': record('beforeInfo'),
-      'afterInfo.sql': record('afterInfo'),
-      'beforeUndo.sql': record('beforeUndo'),
-      'beforeEachUndo.sql': record('beforeEachUndo'),
-      'afterEachUndo.sql': record('afterEachUndo'),
-      'afterUndo.sql': record('afterUndo'),
-    });
+    const dir = writeSet('order', everyEventProject(record));
     const migrated = await godwit(dir, 'order', ['migrate']);
     expectExit(migrated, 0);
-    expect(await events('order')).toEqual([
-      'beforeValidate', 'afterValidate', 'beforeMigrate',
-      'beforeEachMigrate', 'afterEachMigrate', 'beforeEachMigrate', 'afterEachMigrate',
-      'afterMigrateApplied', 'afterMigrate', 'afterMigrate a', 'afterMigrate b',
-    ]);
+    expect(await events('order')).toEqual(FIRST_MIGRATE_EVENTS);
     const lines = migrated.stdout.split('\n');
     expect(lines).toContain('Executing SQL callback: beforeMigrate - ');
     expect(lines).toContain('Executing SQL callback: afterMigrate - a first');
@@ -68,7 +46,7 @@ describe.each(DRIVERS)('SQL callbacks on $name', SUITE_OPTIONS, (driver) => {
 
     await scenarios.db.client.query("DELETE FROM cb_audit.log WHERE scenario = 'order'");
     expectExit(await godwit(dir, 'order', ['info', 'undo']), 0);
-    expect(await events('order')).toEqual(['beforeInfo', 'afterInfo', 'beforeValidate', 'afterValidate', 'beforeUndo', 'beforeEachUndo', 'afterEachUndo', 'afterUndo']);
+    expect(await events('order')).toEqual(INFO_THEN_UNDO_EVENTS);
 
     await scenarios.db.client.query("DELETE FROM cb_audit.log WHERE scenario = 'order'");
     const upToDate = await godwit(dir, 'order', ['migrate', '-validateOnMigrate=false']);
