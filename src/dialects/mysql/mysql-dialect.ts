@@ -69,6 +69,8 @@ export class MysqlDialect implements Dialect {
   private maxPacket = 1 << 22;
   /** A multi-statement text is on its way or running: cancel() must stop all of it (see cancel). */
   private batchInFlight: Promise<unknown> | undefined;
+  /** How many times cancel() was called: a batch that outlived one must not count as done. */
+  private cancels = 0;
 
   constructor(
     private readonly server: MysqlServerOptions,
@@ -386,10 +388,16 @@ export class MysqlDialect implements Dialect {
       const db = await this.ready();
       for (const part of mysqlBatches(statements, this.maxPacket)) {
         const batch = batchText(part.statements);
+        const cancelsBefore = this.cancels;
         const sent = queryBatch(db, batch.text);
         this.batchInFlight = sent;
         try {
           await sent;
+          // A statement that returns normally when killed (SLEEP) let the rest of the batch run: the
+          // migration still ends as cancelled, its last statement standing for the one interrupted.
+          if (this.cancels !== cancelsBefore) {
+            throw Object.assign(new Error('Query execution was interrupted'), { errno: QUERY_INTERRUPTED, code: 'ER_QUERY_INTERRUPTED', sqlState: '70100', completed: part.statements.length - 1 });
+          }
         } catch (error) {
           const completed = (error as BatchFailure).completed;
           const at = statementAt(batch, null, completed ?? null);
@@ -468,6 +476,7 @@ export class MysqlDialect implements Dialect {
    * repeated, each one failing the statement it finds running, which ends the batch there.
    */
   async cancel(): Promise<void> {
+    this.cancels++;
     const threadId = this.connection?.threadId;
     if (threadId === undefined || !this.options) return;
     const canceller = await connectMysql(this.options, this.displayName);
@@ -483,6 +492,9 @@ export class MysqlDialect implements Dialect {
     }
   }
 }
+
+/** ER_QUERY_INTERRUPTED, what a statement stopped by KILL QUERY fails with. */
+const QUERY_INTERRUPTED = 1317;
 
 /** How often cancel() repeats KILL QUERY while a batch goes on. */
 const KILL_REPEAT_MS = 50;
