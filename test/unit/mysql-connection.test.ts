@@ -54,9 +54,9 @@ describe('connectionOptions', () => {
     expect(connectionOptions({ target, user: 'deployer', password: 'flag-secret' })).toMatchObject({ user: 'deployer', password: 'flag-secret' });
   });
 
-  it('sends one statement at a time, in utf8mb4, with numbers and dates as godwit reads them', () => {
+  it('allows multi-statement texts (batches), in utf8mb4, with numbers and dates as godwit reads them', () => {
     const options = connectionOptions({ target: parseDatabaseUrl('mariadb://root@127.0.0.1/app'), user: undefined, password: undefined });
-    expect(options).toMatchObject({ multipleStatements: false, charset: 'utf8mb4', supportBigNumbers: true, dateStrings: false, timezone: 'local' });
+    expect(options).toMatchObject({ multipleStatements: true, charset: 'utf8mb4', supportBigNumbers: true, dateStrings: false, timezone: 'local' });
   });
 
   it('connects to no database when the URL names none', () => {

@@ -78,8 +78,9 @@ export function connectionOptions(options: MysqlServerOptions): mysql.Connection
     password: options.password ?? target.password,
     ssl: tlsOption(target.params),
     charset: 'utf8mb4',
-    // Each statement of a script is sent on its own: a missed split must fail, not run half-parsed.
-    multipleStatements: false,
+    // Scripts go to the server in multi-statement batches (executeBatch). mysql2 has no way to switch this
+    // per query (COM_SET_OPTION), and switching it around each batch would cost two round trips more.
+    multipleStatements: true,
     supportBigNumbers: true,
     dateStrings: false,
     timezone: 'local',
@@ -125,4 +126,34 @@ function stackAtCaller<F extends (...args: never[]) => Promise<unknown>>(call: F
     }
   };
   return wrapped as F;
+}
+
+/** A multi-statement text the server refused part-way: `completed` is how many of its results came first. */
+export type BatchFailure = Error & { completed?: number };
+
+/**
+ * Sends a multi-statement text and waits for all its results. The server stops at the first statement
+ * it refuses; mysql2 counts the results it has read in the query's `_resultIndex` (it has no public
+ * count), which is the refused statement's index when each statement yields one result.
+ */
+export async function queryBatch(connection: mysql.Connection, sql: string): Promise<void> {
+  const core = (connection as unknown as { connection: CoreConnection }).connection;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const query = core.query(sql, (error) => {
+        if (!error) return resolve();
+        const completed = (query as { _resultIndex?: unknown })._resultIndex;
+        reject(typeof completed === 'number' ? Object.assign(error, { completed }) : error);
+      });
+    });
+  } catch (error) {
+    // As stackAtCaller: the stack of godwit's callers, not of mysql2's packet parser.
+    if (error instanceof Error) Error.captureStackTrace(error, queryBatch);
+    throw error;
+  }
+}
+
+/** The callback-style connection under mysql2/promise's: only its query() returns the query's state. */
+interface CoreConnection {
+  query(sql: string, callback: (error: Error | null) => void): object;
 }

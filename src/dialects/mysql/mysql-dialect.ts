@@ -3,7 +3,8 @@ import { ConnectionError } from '../../errors.js';
 import type { AppliedMigration, NewHistoryRow } from '../../engine/types.js';
 import { MigrationVersion } from '../../engine/version.js';
 import type { Dialect, DialectRenderer, LockOptions, SessionInfo, SqlStatement } from '../dialect.js';
-import { StatementError } from '../dialect.js';
+import { BatchStatementError, StatementError } from '../dialect.js';
+import { batchText, statementAt } from '../batch-text.js';
 import type { SplitPass } from '../statement-stream.js';
 import { dropNonTableStatements, dropSequenceStatements, dropTableStatements, isEmpty } from './clean.js';
 import {
@@ -17,7 +18,8 @@ import {
   updateRowSql,
   type HistoryTableNames,
 } from './history-sql.js';
-import { connectionOptions, connectMysql, type MysqlServerOptions, type Select } from './mysql-client.js';
+import { mysqlBatches } from './batches.js';
+import { connectionOptions, connectMysql, queryBatch, type BatchFailure, type MysqlServerOptions, type Select } from './mysql-client.js';
 import { acquireNamedLock, mysqlLockName, releaseNamedLock } from './named-lock.js';
 import { inlineParameters, terminated } from './render.js';
 import { mysqlSplitPass, splitMysqlScript } from './splitter.js';
@@ -63,6 +65,12 @@ export class MysqlDialect implements Dialect {
   /** The database setCurrentSchema asked for; `USE` waits until it exists (migrate creates it first). */
   private wantedSchema: string | undefined;
   private wantedSchemaInUse = false;
+  /** The server's max_allowed_packet: no batch text may be longer. */
+  private maxPacket = 1 << 22;
+  /** A multi-statement text is on its way or running: cancel() must stop all of it (see cancel). */
+  private batchInFlight: Promise<unknown> | undefined;
+  /** How many times cancel() was called: a batch that outlived one must not count as done. */
+  private cancels = 0;
 
   constructor(
     private readonly server: MysqlServerOptions,
@@ -114,8 +122,9 @@ export class MysqlDialect implements Dialect {
     this.transactionOpen = false;
     this.options = connectionOptions(this.server);
     this.connection = await connectMysql(this.options, this.displayName);
-    const rows = await this.select('SELECT VERSION() AS version', []);
+    const rows = await this.select('SELECT VERSION() AS version, @@max_allowed_packet AS packet', []);
     this.version = String(rows[0]?.version ?? '');
+    this.maxPacket = Number(rows[0]?.packet ?? this.maxPacket);
     this.product = /mariadb/i.test(this.version) ? 'mariadb' : 'mysql';
   }
 
@@ -369,6 +378,42 @@ export class MysqlDialect implements Dialect {
     }
   }
 
+  /**
+   * The statements as multi-statement texts, in order (see mysqlBatches for how they are cut). The server
+   * stops at the first it refuses; the results before it say which one that was.
+   */
+  async executeBatch(statements: SqlStatement[]): Promise<void> {
+    try {
+      await this.useWantedSchema();
+      const db = await this.ready();
+      for (const part of mysqlBatches(statements, this.maxPacket)) {
+        const batch = batchText(part.statements);
+        const cancelsBefore = this.cancels;
+        const sent = queryBatch(db, batch.text);
+        this.batchInFlight = sent;
+        try {
+          await sent;
+          // A statement that returns normally when killed (SLEEP) let the rest of the batch run: the
+          // migration still ends as cancelled, its last statement standing for the one interrupted.
+          if (this.cancels !== cancelsBefore) {
+            throw Object.assign(new Error('Query execution was interrupted'), { errno: QUERY_INTERRUPTED, code: 'ER_QUERY_INTERRUPTED', sqlState: '70100', completed: part.statements.length - 1 });
+          }
+        } catch (error) {
+          const completed = (error as BatchFailure).completed;
+          const at = statementAt(batch, null, completed ?? null);
+          throw new BatchStatementError(part.from + at.index, toStatementError(error));
+        } finally {
+          this.batchInFlight = undefined;
+        }
+      }
+    } catch (error) {
+      if (error instanceof BatchStatementError) throw error;
+      throw new BatchStatementError(0, toStatementError(error));
+    } finally {
+      this.userSqlRan();
+    }
+  }
+
   /** Inside a transaction, commit() learns autocommit afresh from the server; outside, it is unknown now. */
   private userSqlRan(): void {
     if (!this.transactionOpen) this.autocommit = undefined;
@@ -424,18 +469,38 @@ export class MysqlDialect implements Dialect {
     statement: terminated,
   };
 
-  /** KILL QUERY from a second session: the busy one cannot be interrupted from inside. */
+  /**
+   * KILL QUERY from a second session: the busy one cannot be interrupted from inside. It stops the
+   * statement running, and a batch with it when that statement fails; but SLEEP, GET_LOCK and the like
+   * return normally when killed, and the batch then goes on. So while a batch is in flight the kill is
+   * repeated, each one failing the statement it finds running, which ends the batch there.
+   */
   async cancel(): Promise<void> {
+    this.cancels++;
     const threadId = this.connection?.threadId;
     if (threadId === undefined || !this.options) return;
     const canceller = await connectMysql(this.options, this.displayName);
     try {
       await canceller.query(`KILL QUERY ${Number(threadId)}`);
+      for (let batch = this.batchInFlight; batch !== undefined; batch = this.batchInFlight) {
+        const settled = await Promise.race([batch.then(settledValue, settledValue), delay(KILL_REPEAT_MS)]);
+        if (settled === SETTLED) continue;
+        await canceller.query(`KILL QUERY ${Number(threadId)}`);
+      }
     } finally {
       await canceller.end().catch(() => canceller.destroy());
     }
   }
 }
+
+/** ER_QUERY_INTERRUPTED, what a statement stopped by KILL QUERY fails with. */
+const QUERY_INTERRUPTED = 1317;
+
+/** How often cancel() repeats KILL QUERY while a batch goes on. */
+const KILL_REPEAT_MS = 50;
+const SETTLED = Symbol('settled');
+const settledValue = (): typeof SETTLED => SETTLED;
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** SERVER_STATUS_AUTOCOMMIT of the status flags every OK packet carries. */
 const SERVER_STATUS_AUTOCOMMIT = 0x0002;
