@@ -174,6 +174,15 @@ export async function runScript(ctx: EngineContext, script: { statements: SqlSta
   const { dialect } = ctx;
   let batch: SqlStatement[] = [];
   let chars = 0;
+  // The batch the server is running while the next one is read and cut: a large script then costs
+  // about the server's time or godwit's, whichever is larger, instead of their sum. It holds its
+  // failure, if any, until settled: the next batch is only sent after it succeeded.
+  let inFlight: Promise<{ failure: unknown } | null> | undefined;
+  const settle = async () => {
+    const outcome = await inFlight;
+    inFlight = undefined;
+    if (outcome) throw outcome.failure;
+  };
   const runOne = async (statement: SqlStatement) => {
     try {
       await dialect.execute(statement);
@@ -182,12 +191,7 @@ export async function runScript(ctx: EngineContext, script: { statements: SqlSta
       throw error;
     }
   };
-  const flush = async () => {
-    const statements = batch;
-    batch = [];
-    chars = 0;
-    if (statements.length === 1) return runOne(statements[0]!);
-    if (statements.length === 0) return;
+  const runBatch = async (statements: SqlStatement[]) => {
     try {
       await dialect.executeBatch?.(statements);
     } catch (error) {
@@ -195,19 +199,39 @@ export async function runScript(ctx: EngineContext, script: { statements: SqlSta
       throw error;
     }
   };
+  const flush = async () => {
+    const statements = batch;
+    batch = [];
+    chars = 0;
+    await settle();
+    if (statements.length === 1) return runOne(statements[0]!);
+    if (statements.length === 0) return;
+    inFlight = runBatch(statements).then(
+      () => null,
+      (failure: unknown) => ({ failure }),
+    );
+  };
   const batching = script.transactional && dialect.executeBatch !== undefined;
   const groups = Array.isArray(script.statements) ? [script.statements] : script.statements;
-  for await (const group of groups) {
-    for (const statement of group) {
-      if (!batching || statement.copyData !== undefined || statement.nonTransactional) {
-        await flush();
-        await runOne(statement);
-        continue;
+  try {
+    for await (const group of groups) {
+      for (const statement of group) {
+        if (!batching || statement.copyData !== undefined || statement.nonTransactional) {
+          await flush();
+          await runOne(statement);
+          continue;
+        }
+        batch.push(statement);
+        chars += statement.sql.length;
+        if (chars >= BATCH_CHARS) await flush();
       }
-      batch.push(statement);
-      chars += statement.sql.length;
-      if (chars >= BATCH_CHARS) await flush();
     }
+    await flush();
+    await settle();
+  } catch (error) {
+    // Whatever ended the loop, the batch in flight is waited for before anything else is sent (the
+    // rollback); its failure, if any, is the one reported, as it would have been without the overlap.
+    await settle();
+    throw error;
   }
-  await flush();
 }
