@@ -1,0 +1,187 @@
+// How much of W1's time on PostgreSQL is the client's: psql, a bare Node loop over the raw protocol, the
+// same loop over node-postgres, and godwit, each applying W1 in godwit's statements (psql in its own),
+// with the server's own time per run summed from its log. See bench/README.md ("client floor").
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { timed } from './lib/measure.mjs';
+import { databases } from './lib/databases.mjs';
+import { median } from './lib/stats.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = dirname(here);
+const LOCK_ID = 77433833903597;
+const HISTORY_COLUMNS = 'installed_rank, version, description, type, script, checksum, installed_by, installed_on, execution_time, success';
+
+/**
+ * One migration as godwit sends it: BEGIN with the lock and the read of newer history rows, the script,
+ * then the history row with the COMMIT. Values are the loop's own numbers, never outside input.
+ */
+function migrationQueries(rank, script, file) {
+  return [
+    `BEGIN;\nSELECT pg_try_advisory_xact_lock(${LOCK_ID}) AS locked;\nSELECT ${HISTORY_COLUMNS} FROM history WHERE installed_rank > ${rank - 1} ORDER BY installed_rank`,
+    script,
+    `INSERT INTO history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES (${rank}, '${rank}', 'migration', 'SQL', '${file}', 0, current_user, 0, true);\nCOMMIT`,
+  ];
+}
+
+const HISTORY_DDL = `CREATE TABLE history (installed_rank int PRIMARY KEY, version varchar(50), description varchar(200) NOT NULL, type varchar(20) NOT NULL,
+  script varchar(1000) NOT NULL, checksum int, installed_by varchar(100) NOT NULL, installed_on timestamp NOT NULL DEFAULT now(),
+  execution_time int NOT NULL, success boolean NOT NULL); CREATE INDEX history_s_idx ON history (success)`;
+
+function migrationFiles(dir) {
+  const version = (f) => Number(/^V(\d+)__/.exec(f)?.[1]);
+  return readdirSync(dir).filter((f) => /^V\d+__.*\.sql$/.test(f)).sort((a, b) => version(a) - version(b));
+}
+
+/** The loop a child process runs: `node client-floor.mjs --loop=raw|pg DB DIR`. */
+async function loop(kind, db, dir) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: db });
+  await client.connect();
+  await client.query(HISTORY_DDL);
+  let send = (sql) => client.query(sql);
+  if (kind === 'raw') send = rawSender(client);
+  const files = migrationFiles(dir);
+  for (const [i, file] of files.entries()) {
+    for (const sql of migrationQueries(i + 1, readFileSync(join(dir, file), 'utf8'), file)) await send(sql);
+  }
+  process.exit(0);
+}
+
+/**
+ * Simple-query messages written straight to the connected socket, with only ReadyForQuery and
+ * ErrorResponse read back: what any Node client must at least do per round trip.
+ */
+function rawSender(client) {
+  const socket = client.connection.stream;
+  socket.removeAllListeners('data');
+  let pending = null;
+  let buffered = Buffer.alloc(0);
+  socket.on('data', (chunk) => {
+    buffered = buffered.length > 0 ? Buffer.concat([buffered, chunk]) : chunk;
+    let offset = 0;
+    while (buffered.length - offset >= 5) {
+      const length = buffered.readInt32BE(offset + 1);
+      if (buffered.length - offset < 1 + length) break;
+      const type = buffered[offset];
+      if (type === 0x45) pending.failed = true;
+      offset += 1 + length;
+      if (type === 0x5a) {
+        const done = pending;
+        pending = null;
+        if (done.failed) done.reject(new Error('the server refused a statement'));
+        else done.resolve();
+      }
+    }
+    buffered = buffered.subarray(offset);
+  });
+  return (sql) => {
+    const length = Buffer.byteLength(sql);
+    const message = Buffer.allocUnsafe(6 + length);
+    message[0] = 0x51;
+    message.writeInt32BE(5 + length, 1);
+    message.write(sql, 5);
+    message[5 + length] = 0;
+    return new Promise((resolve, reject) => {
+      pending = { resolve, reject, failed: false };
+      socket.write(message);
+    });
+  };
+}
+
+/** The server's log, when this user can read it: the sum of the statement durations of `db`. */
+function serverLog() {
+  const major = spawnSync('psql', ['-X', '-A', '-t', '-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-c', 'SHOW server_version_num'], { encoding: 'utf8' });
+  const file = `/var/log/postgresql/postgresql-${Math.floor(Number(major.stdout.trim()) / 10000)}-main.log`;
+  try {
+    closeSync(openSync(file, 'r'));
+  } catch {
+    return null;
+  }
+  return {
+    mark: () => statSync(file).size,
+    serverMs(from, db) {
+      const size = statSync(file).size - from;
+      const buffer = Buffer.alloc(size);
+      const fd = openSync(file, 'r');
+      readSync(fd, buffer, 0, size, from);
+      closeSync(fd);
+      let total = 0;
+      for (const line of buffer.toString('utf8').split('\n')) {
+        if (!line.includes(`@${db} `)) continue;
+        const duration = /duration: ([\d.]+) ms/.exec(line);
+        if (duration) total += Number(duration[1]);
+      }
+      return total;
+    },
+  };
+}
+
+function psqlDo(db, sql) {
+  const result = spawnSync('psql', ['-X', '-q', '-h', '127.0.0.1', '-U', 'postgres', '-d', db, '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(result.stderr);
+}
+
+async function measureAll(runs, workload) {
+  const flyway = join(workload, 'flyway');
+  const self = fileURLToPath(import.meta.url);
+  const tools = {
+    psql: { cmd: 'psql', args: ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-U', 'postgres', '-f', 'apply.sql'], cwd: join(workload, 'psql'), dbArg: (db) => ['-d', db] },
+    'node-raw': { cmd: 'node', args: [self, '--loop=raw'], cwd: flyway, dbArg: (db) => [db, flyway] },
+    'node-pg': { cmd: 'node', args: [self, '--loop=pg'], cwd: flyway, dbArg: (db) => [db, flyway] },
+    godwit: { cmd: 'node', args: [join(repo, 'bin', 'godwit.js'), '-locations=filesystem:.', 'migrate'], cwd: flyway, dbArg: (db) => [`-url=${databases.pg.jdbcUrl(db)}`] },
+  };
+  const log = serverLog();
+  const results = Object.fromEntries(Object.keys(tools).map((k) => [k, []]));
+  for (let run = 0; run < runs; run++) {
+    for (const [name, tool] of Object.entries(tools)) {
+      const db = `floor_${name.replace('-', '_')}_${run}`;
+      databases.pg.create(db);
+      if (log) psqlDo('postgres', `ALTER DATABASE ${db} SET log_min_duration_statement = 0`);
+      const from = log?.mark() ?? 0;
+      const result = await timed({ cmd: tool.cmd, args: [...tool.args, ...tool.dbArg(db)], cwd: tool.cwd, logFile: join(workload, `${name}.log`), timeoutSec: 600 });
+      if (!result.ok) throw new Error(`${name}: ${result.reason}`);
+      // The log is written by the server's logger after the statement; give it a moment.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      results[name].push({ wall: result.wallMs / 1000, cpu: result.cpuMs / 1000, server: log ? log.serverMs(from, db) / 1000 : null });
+      databases.pg.drop(db);
+      process.stderr.write(`${name} run ${run + 1}: ${JSON.stringify(results[name].at(-1))}\n`);
+    }
+  }
+  return results;
+}
+
+function table(results, migrations) {
+  const fmt = (v, digits = 2) => (v === null ? '—' : v.toFixed(digits));
+  const lines = [
+    '| client | wall s | CPU s | server s | wall − server s | client CPU per migration ms |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const [name, runs] of Object.entries(results)) {
+    const wall = median(runs.map((r) => r.wall));
+    const cpu = median(runs.map((r) => r.cpu));
+    const server = runs[0].server === null ? null : median(runs.map((r) => r.server));
+    const gap = server === null ? null : median(runs.map((r) => r.wall - r.server));
+    lines.push(`| ${name} | ${fmt(wall)} | ${fmt(cpu)} | ${fmt(server)} | ${fmt(gap)} | ${fmt((cpu * 1000) / migrations, 3)} |`);
+  }
+  return lines.join('\n');
+}
+
+const args = process.argv.slice(2);
+const loopArg = args.find((a) => a.startsWith('--loop='));
+if (loopArg) {
+  await loop(loopArg.slice('--loop='.length), args[1], args[2]);
+} else {
+  const runs = Number(args.find((a) => a.startsWith('--runs='))?.slice(7) ?? 5);
+  const gen = args.find((a) => a.startsWith('--gen='))?.slice(6) ?? process.env.GODWIT_BENCH_GEN ?? join(repo, '..', 'shared', 'bench', 'gen.py');
+  const workload = join(here, 'work', 'floor-w1');
+  if (!existsSync(join(workload, 'manifest.json'))) {
+    const made = spawnSync('python3', [gen, 'many', workload, '--dialect', 'pg'], { stdio: 'inherit' });
+    if (made.status !== 0) throw new Error(`${gen} failed`);
+  }
+  const migrations = JSON.parse(readFileSync(join(workload, 'manifest.json'), 'utf8')).migrations;
+  const results = await measureAll(runs, workload);
+  process.stdout.write(`W1 on PostgreSQL, ${migrations} migrations, medians of ${runs} interleaved runs:\n\n${table(results, migrations)}\n`);
+}
