@@ -1,4 +1,4 @@
-import { parseArgv, helpText, type ParsedArgs } from '../config/argv.js';
+import { parseArgv, type ParsedArgs } from '../config/argv.js';
 import { ConfigError, MigrationFailedError } from '../errors.js';
 import { redact } from '../config/redact.js';
 import type { Godwit } from '../engine/godwit.js';
@@ -84,7 +84,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       return 0;
     }
     if (parsed.help || parsed.commands.length === 0 || parsed.commands.includes('help')) {
-      process.stdout.write(`${helpText()}\n`);
+      process.stdout.write(`${(await import('../config/help.js')).helpText()}\n`);
       return 0;
     }
     // Loaded only for a command: --version and --help stay quick, and each driver loads with its dialect.
