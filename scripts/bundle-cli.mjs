@@ -71,6 +71,7 @@ await bundle.write({
   entryFileNames: '[name].js',
   chunkFileNames: '[name]-[hash].js',
   keepNames: true,
+  comments: false,
   codeSplitting: { groups: GROUPS },
 });
 await bundle.close();

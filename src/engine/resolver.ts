@@ -410,7 +410,7 @@ function isInside(child: string, parent: string): boolean {
   return relative !== '' && relative.split(path.sep)[0] !== '..' && !path.isAbsolute(relative);
 }
 
-/** Every file under dir, in name order so that results and error messages are stable across systems. */
+/** Every file under dir (an absolute path), in name order so that results and error messages are stable across systems. */
 export async function listFiles(dir: string, seen = new Set<string>()): Promise<string[]> {
   // Symbolic links are followed, as Java's File does; remembering real paths stops a link loop.
   const real = await realpath(dir);
@@ -423,9 +423,11 @@ export async function listFiles(dir: string, seen = new Set<string>()): Promise<
     throw new ResolverError('LOCATION_ERROR', `Unable to scan ${dir}: ${(cause as Error).message}`, { location: dir, cause });
   }
   entries.sort((a, b) => compareText(a.name, b.name));
+  // An entry's name is never `.` or `..` and holds no separator: joining it needs no normalising.
+  const prefix = path.join(dir, path.sep);
   const files: string[] = [];
   for (const entry of entries) {
-    const full = path.join(dir, entry.name);
+    const full = prefix + entry.name;
     const target = entry.isSymbolicLink() ? await stat(full).catch(() => null) : entry;
     if (target?.isDirectory()) files.push(...(await listFiles(full, seen)));
     else if (target?.isFile()) files.push(full);
