@@ -55,12 +55,37 @@ function versionConstant() {
   };
 }
 
+/**
+ * pg loads its password hashing (node:crypto and its web crypto) as it loads: about 8 ms of every start
+ * against PostgreSQL, and a connection needs it only when the server asks for a password. In the bundle
+ * pg's client and SASL code get an object that loads pg's crypto module at the first use of one of its
+ * functions, which both only call while authenticating.
+ */
+function lazyPgCrypto() {
+  const shim = '\0lazy-pg-crypto';
+  let real;
+  return {
+    name: 'lazy-pg-crypto',
+    async resolveId(source, importer, options) {
+      if (importer === shim || !/[\\/]node_modules[\\/]pg[\\/]lib[\\/]/.test(importer ?? '')) return null;
+      const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
+      if (!/[\\/]node_modules[\\/]pg[\\/]lib[\\/]crypto[\\/]utils\.js$/.test(resolved?.id ?? '')) return null;
+      real = resolved.id;
+      return shim;
+    },
+    load(id) {
+      if (id !== shim) return null;
+      return `let loaded;\nmodule.exports = new Proxy({}, { get: (_, name) => (loaded ??= require(${JSON.stringify(real)}))[name] });\n`;
+    },
+  };
+}
+
 rmSync(staging, { recursive: true, force: true });
 const bundle = await rolldown({
   input: { cli: `${dist}/cli/main.js` },
   platform: 'node',
   external: isExternal,
-  plugins: [versionConstant()],
+  plugins: [versionConstant(), lazyPgCrypto()],
   // The engine imports its commands dynamically, which the library keeps; here GROUPS decide the chunks.
   checks: { ineffectiveDynamicImport: false },
 });
