@@ -106,7 +106,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     // A dry run to stdout keeps stdout for the script, as JSON mode keeps it for the document.
     const logsToStderr = json || config.dryRunOutput === '-';
     const logger = consoleLogger({ quiet: parsed.quiet, debug: parsed.debug, json: logsToStderr, redact: clean, beforeWrite: () => progress?.beforeLog() });
-    for (const line of describeConfig(loaded)) logger.debug(line);
+    // Only -X prints them: a run without it need not describe every setting.
+    if (parsed.debug) for (const line of describeConfig(loaded)) logger.debug(line);
     await (await import('./preload-pg.js')).preloadPg(config.url);
 
     godwit = new Godwit(config, { logger, statements: progress });
