@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { statSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 
 // godwit's live heap stays small, as a large script streams through, but V8 sizes the heap for speed:
@@ -12,7 +13,19 @@ import { setFlagsFromString } from 'node:v8';
 setFlagsFromString('--semi-space-growth-factor=1');
 setFlagsFromString('--heap-growing-percent=100');
 
-const { main } = await import('../dist/cli/main.js');
+/**
+ * The CLI as `npm run build` bundles it (scripts/bundle-cli.mjs): a few files for Node to load instead
+ * of a hundred. The published package holds only the bundle. In a checkout, a build by tsc alone (as
+ * the tests' global setup runs) rewrites dist/cli/main.js after the bundle was made: the bundle is then
+ * older than the sources and tsc's output runs instead.
+ */
+function cliModule() {
+  const bundle = statSync(new URL('../dist/bundle/cli.js', import.meta.url), { throwIfNoEntry: false });
+  const compiled = statSync(new URL('../dist/cli/main.js', import.meta.url), { throwIfNoEntry: false });
+  return bundle !== undefined && (compiled === undefined || bundle.mtimeMs >= compiled.mtimeMs) ? '../dist/bundle/cli.js' : '../dist/cli/main.js';
+}
+
+const { main } = await import(cliModule());
 
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;

@@ -1,4 +1,4 @@
-import { parseArgv, helpText, type ParsedArgs } from '../config/argv.js';
+import { parseArgv, type ParsedArgs } from '../config/argv.js';
 import { ConfigError, MigrationFailedError } from '../errors.js';
 import { redact } from '../config/redact.js';
 import type { Godwit } from '../engine/godwit.js';
@@ -84,7 +84,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       return 0;
     }
     if (parsed.help || parsed.commands.length === 0 || parsed.commands.includes('help')) {
-      process.stdout.write(`${helpText()}\n`);
+      process.stdout.write(`${(await import('../config/help.js')).helpText()}\n`);
       return 0;
     }
     // Loaded only for a command: --version and --help stay quick, and each driver loads with its dialect.
@@ -106,7 +106,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     // A dry run to stdout keeps stdout for the script, as JSON mode keeps it for the document.
     const logsToStderr = json || config.dryRunOutput === '-';
     const logger = consoleLogger({ quiet: parsed.quiet, debug: parsed.debug, json: logsToStderr, redact: clean, beforeWrite: () => progress?.beforeLog() });
-    for (const line of describeConfig(loaded)) logger.debug(line);
+    // Only -X prints them: a run without it need not describe every setting.
+    if (parsed.debug) for (const line of describeConfig(loaded)) logger.debug(line);
     await (await import('./preload-pg.js')).preloadPg(config.url);
 
     godwit = new Godwit(config, { logger, statements: progress });

@@ -3,15 +3,14 @@
  * (`godwit migrate info`). Key names are checked against the registry here, so a typo fails before
  * anything connects.
  */
-import { Command, Option } from 'commander';
 import { ConfigError } from '../errors.js';
-import { CONFIG_KEYS, classifyKey, findKey, JDBC_PROPERTIES_PREFIX, PLACEHOLDERS_PREFIX, type ConfigKey } from './keys.js';
+import { classifyKey, findKey, JDBC_PROPERTIES_PREFIX, PLACEHOLDERS_PREFIX } from './keys.js';
 
 /** Commands the engine runs. `help` and `version` are accepted too but become the flags of the result. */
 export const COMMANDS = ['migrate', 'info', 'validate', 'clean', 'baseline', 'repair', 'undo', 'init', 'new', 'check'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
-const COMMAND_DESCRIPTIONS: Record<CommandName, string> = {
+export const COMMAND_DESCRIPTIONS: Record<CommandName, string> = {
   migrate: 'Apply pending migrations',
   info: 'Print the state of every migration',
   validate: 'Check applied migrations against the files',
@@ -148,56 +147,4 @@ function invalidFlag(arg: string, next: string | undefined): ConfigError {
     hint = 'Your shell may have split an argument containing periods (.): wrap it in double quotes.';
   }
   return new ConfigError(`Invalid flag: ${arg}`, { hint });
-}
-
-const VALUE_NAME: Record<ConfigKey['type'], string> = {
-  string: '<value>',
-  boolean: '<true|false>',
-  integer: '<n>',
-  list: '<a,b,…>',
-};
-
-const HELP_WIDTH = 110;
-
-/** `--help` output, generated from the command list and the option registry, in Flyway's `-key=value` style. */
-export function helpText(): string {
-  const program = new Command('godwit')
-    .usage('[flags] [-key=value …] <command> [<command> …]')
-    .description('Flyway-compatible database migrations: runs the commands given, in order.')
-    .helpOption(false)
-    .helpCommand(false);
-  for (const name of COMMANDS) program.addCommand(new Command(name).description(COMMAND_DESCRIPTIONS[name]).helpOption(false));
-
-  // Commander only knows `-x` and `--long` flags, so options carry their Flyway spelling in this map.
-  const terms = new Map<Option, string>();
-  const addOption = (term: string, description: string, group: string): Option => {
-    const option = new Option(`--option-${terms.size} <value>`, description).helpGroup(`${group}:`);
-    terms.set(option, term);
-    program.addOption(option);
-    return option;
-  };
-  for (const spec of CONFIG_KEYS) {
-    const option = addOption(`-${spec.name}=${VALUE_NAME[spec.type]}`, spec.description, spec.group);
-    if (spec.defaultValue !== undefined && spec.defaultValue !== '') {
-      option.default(spec.defaultValue, spec.defaultValue);
-    }
-  }
-  addOption(`-${PLACEHOLDERS_PREFIX}<name>=<value>`, 'Value of placeholder ${name} (names ignore case)', 'Placeholders');
-  addOption(`-${JDBC_PROPERTIES_PREFIX}<name>=<value>`, 'Property passed to the database driver', 'Connection');
-  addOption('-environments.<env>.<key>=<value>', 'Setting for one environment of the TOML configuration', 'Command line');
-  addOption('-X', 'Print debug output', 'Flags');
-  addOption('-q', 'Print warnings and errors only', 'Flags');
-  addOption('-v, --version', 'Print the version and exit', 'Flags');
-  addOption('-h, -?, --help', 'Print this help and exit', 'Flags');
-
-  program.configureHelp({
-    helpWidth: HELP_WIDTH,
-    optionTerm: (option) => terms.get(option) ?? option.flags,
-    subcommandTerm: (command) => command.name(),
-  });
-  const environment =
-    'Every setting can also be given as an environment variable, FLYWAY_ + the key in UPPER_SNAKE_CASE (-baselineOnMigrate → FLYWAY_BASELINE_ON_MIGRATE), ' +
-    'or in a config file: flyway.toml (or flyway.conf) in conf/, your home directory, the current or the working directory, and the files of -configFiles (flyway.toml.example lists every key). ' +
-    'The command line wins over the environment, which wins over config files.';
-  return `${program.helpInformation()}\n${program.createHelp().boxWrap(environment, HELP_WIDTH)}\n`;
 }

@@ -13,10 +13,10 @@ const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
 const LF = 10;
 const CR = 13;
 
-/** The CRC over `length` bytes, leaving out CR and LF: in UTF-8 those bytes are never part of another character. */
-function crc32WithoutLineBreaks(crc: number, bytes: Uint8Array, length: number): number {
+/** The CRC over bytes `start` to `end`, leaving out CR and LF: in UTF-8 those bytes are never part of another character. */
+function crc32WithoutLineBreaks(crc: number, bytes: Uint8Array, start: number, end: number): number {
   let c = crc;
-  for (let i = 0; i < length; i++) {
+  for (let i = start; i < end; i++) {
     const byte = bytes[i]!;
     if (byte !== LF && byte !== CR) c = CRC_TABLE[(c ^ byte) & 0xff]! ^ (c >>> 8);
   }
@@ -52,7 +52,7 @@ export class Checksum {
     if (piece !== '') this.first = false;
     while (text !== '') {
       const { read, written } = encoder.encodeInto(text, encoded);
-      this.crc = crc32WithoutLineBreaks(this.crc, encoded, written);
+      this.crc = crc32WithoutLineBreaks(this.crc, encoded, 0, written);
       text = text.slice(read);
     }
   }
@@ -60,6 +60,18 @@ export class Checksum {
   value(): number {
     return (this.crc ^ 0xffffffff) | 0;
   }
+}
+
+/**
+ * A script's text as decodeScript gives it, with Flyway's checksum of that text. For UTF-8 the checksum
+ * is taken over the file's bytes, which are exactly what encoding the decoded text would give back,
+ * once decoding has proved them valid: a thousand small scripts need not be encoded a second time.
+ */
+export function decodeWithChecksum(bytes: Buffer, encoding: string, file: string): { text: string; checksum: number } {
+  const text = decodeScript(bytes, encoding, file);
+  if (!isUtf8(encoding)) return { text, checksum: checksum(text) };
+  const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  return { text, checksum: (crc32WithoutLineBreaks(0xffffffff, bytes, start, bytes.length) ^ 0xffffffff) | 0 };
 }
 
 /** Removes one leading U+FEFF, which is part of the file but must not reach the database. */
@@ -90,7 +102,7 @@ export function decodeScript(bytes: Buffer, encoding: string, file: string): str
   const singleByte = SINGLE_BYTE.get(charset);
   if (singleByte !== undefined) return decodeSingleByte(bytes, singleByte, encoding, file);
   const label = charset === 'utf-16' ? utf16Label(bytes) : charset;
-  const decoder = textDecoder(label, encoding);
+  const decoder = wholeDecoder(label, encoding);
   try {
     return decoder.decode(bytes);
   } catch (cause) {
@@ -123,6 +135,27 @@ function decodeSingleByte(bytes: Buffer, charset: SingleByteCharset, encoding: s
 /** Java's UTF-16 reads the byte order from the BOM and assumes big-endian without one; WHATWG's is always little-endian. */
 function utf16Label(bytes: Buffer): string {
   return bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : 'utf-16be';
+}
+
+/** Whether an encoding setting names UTF-8, under any of the labels TextDecoder accepts for it. */
+function isUtf8(encoding: string): boolean {
+  const charset = encoding.trim().toLowerCase();
+  return !SINGLE_BYTE.has(charset) && charset !== 'utf-16' && wholeDecoder(charset, encoding).encoding === 'utf-8';
+}
+
+/**
+ * A decoder that decodes whole texts, never a stream, keeps no state between calls: one per label
+ * serves every script instead of one per script.
+ */
+const wholeDecoders = new Map<string, TextDecoder>();
+
+function wholeDecoder(label: string, encoding: string): TextDecoder {
+  let decoder = wholeDecoders.get(label);
+  if (decoder === undefined) {
+    decoder = textDecoder(label, encoding);
+    wholeDecoders.set(label, decoder);
+  }
+  return decoder;
 }
 
 function textDecoder(label: string, encoding: string): TextDecoder {

@@ -1,9 +1,9 @@
-import { readFileSync, statSync } from 'node:fs';
-import { open, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { ResolverError } from '../errors.js';
-import { Checksum, checksum, decodeScript, stripBom } from './checksum.js';
+import { Checksum, checksum, decodeScript, decodeWithChecksum, stripBom } from './checksum.js';
 import { parseCodeMigrationFilename, parseMigrationFilename, type NamingConfig, type ParsedFilename } from './filename.js';
 import { PlaceholderStream, replacePlaceholders } from './placeholders.js';
 import { scriptPieces } from './script-reader.js';
@@ -61,7 +61,10 @@ export async function resolveMigrations(config: ResolverConfig, opts: ResolveOpt
 
   const migrations: ResolvedMigration[] = [];
   const keep = { budget: KEEP_TEXT_CHARS };
-  for (const candidate of candidates) migrations.push(await resolveOne(candidate, config, opts, listed.has(`${candidate.file}.conf`), keep));
+  for (const candidate of candidates) {
+    const migration = resolveOne(candidate, config, opts, listed.has(`${candidate.file}.conf`), keep);
+    migrations.push(migration instanceof Promise ? await migration : migration);
+  }
 
   const versioned = sortByVersion(migrations.filter((m) => m.kind === 'versioned'));
   const undo = sortByVersion(migrations.filter((m) => m.kind === 'undo'));
@@ -89,30 +92,41 @@ export function keptScriptText(m: ResolvedMigration): string | undefined {
 
 /** Reads a script for execution: decoded like its checksum was (its own encoding, if set), without the BOM. */
 export async function loadScriptText(m: Pick<ResolvedMigration, 'physicalPath' | 'scriptConfig'>, encoding: string): Promise<string> {
-  return stripBom(await readScript(m.physicalPath, m.scriptConfig?.encoding ?? encoding));
+  return stripBom(readScript(m.physicalPath, m.scriptConfig?.encoding ?? encoding));
 }
 
-async function resolveOne({ root, file, name, code }: Candidate, config: ResolverConfig, opts: ResolveOptions, hasConf: boolean, keep: { budget: number }): Promise<ResolvedMigration> {
-  const script = path.relative(root, file).split(path.sep).join('/');
+/**
+ * Small scripts, nearly all of them, are read and checksummed synchronously: awaiting each of a
+ * thousand would cost more than reading it.
+ */
+function resolveOne({ root, file, name, code }: Candidate, config: ResolverConfig, opts: ResolveOptions, hasConf: boolean, keep: { budget: number }): ResolvedMigration | Promise<ResolvedMigration> {
+  const script = scriptPath(root, file);
   if (code) return resolveCode(file, script, name);
   // Asked for only when something is to be replaced: most scripts need no values.
   let values: Record<string, string> | null | undefined;
   const valuesOf = () => (values === undefined ? (values = opts.placeholdersFor(script)) : values);
-  const large = fileSize(file);
-  const { scriptConfig, rawChecksum, replacedChecksum, text } =
-    large > STREAM_ABOVE_BYTES ? await streamChecksums(file, script, name, config, valuesOf, hasConf) : await wholeChecksums(file, script, name, config, valuesOf, hasConf);
-  const migration: ResolvedMigration = {
-    ...identity(name, script, file),
-    type: name.kind === 'undo' ? 'UNDO_SQL' : 'SQL',
-    checksum: replacedChecksum ?? rawChecksum,
-    equivalentChecksum: replacedChecksum === null ? null : rawChecksum,
-    ...(Object.keys(scriptConfig).length > 0 ? { scriptConfig } : {}),
-  };
-  if (text !== undefined && text.length <= keep.budget) {
-    keep.budget -= text.length;
-    keptTexts.set(migration, stripBom(text));
+  const bytes = readSmallScript(file);
+  if (bytes === null) return streamChecksums(file, script, name, config, valuesOf, hasConf).then((sums) => sqlMigration(name, script, file, sums));
+  const sums = wholeChecksums(bytes, file, script, name, config, valuesOf, hasConf);
+  const migration = sqlMigration(name, script, file, sums);
+  if (sums.text.length <= keep.budget) {
+    keep.budget -= sums.text.length;
+    keptTexts.set(migration, stripBom(sums.text));
   }
   return migration;
+}
+
+function sqlMigration(name: MigrationName, script: string, file: string, { scriptConfig, rawChecksum, replacedChecksum }: Checksums): ResolvedMigration {
+  const migration = identity(name, script, file, name.kind === 'undo' ? 'UNDO_SQL' : 'SQL', replacedChecksum ?? rawChecksum, replacedChecksum === null ? null : rawChecksum);
+  if (Object.keys(scriptConfig).length > 0) migration.scriptConfig = scriptConfig;
+  return migration;
+}
+
+/** The script's path relative to its location, with `/` separators: what the history records. */
+function scriptPath(root: string, file: string): string {
+  // listFiles joined the file onto the root; path.relative would normalise both again.
+  const relative = file.startsWith(root) && file[root.length] === path.sep ? file.slice(root.length + 1) : path.relative(root, file);
+  return path.sep === '/' ? relative : relative.split(path.sep).join('/');
 }
 
 /** 0 for a file that cannot be read: reading it whole then reports why. */
@@ -127,24 +141,58 @@ export function fileSize(file: string): number {
 /** Scripts larger than this are read in pieces, so that memory does not grow with them. */
 const STREAM_ABOVE_BYTES = 1 << 20;
 
+/** Every small script is read into this one buffer, which grows to STREAM_ABOVE_BYTES + 1 at most. */
+let scriptBuffer = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * A script's bytes, or null when it is larger than STREAM_ABOVE_BYTES. The bytes are a view of
+ * scriptBuffer: valid until the next script is read. One open and read per script, where a stat
+ * beforehand and a buffer per file cost more than the reading itself over a thousand small files.
+ */
+function readSmallScript(file: string): Buffer | null {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (cause) {
+    throw unreadable(file, cause);
+  }
+  try {
+    let length = 0;
+    for (;;) {
+      if (length === scriptBuffer.length) {
+        if (length > STREAM_ABOVE_BYTES) return null;
+        const larger = Buffer.allocUnsafe(Math.min(length * 4, STREAM_ABOVE_BYTES + 1));
+        scriptBuffer.copy(larger, 0, 0, length);
+        scriptBuffer = larger;
+      }
+      const read = readSync(fd, scriptBuffer, length, scriptBuffer.length - length, null);
+      if (read === 0) return scriptBuffer.subarray(0, length);
+      length += read;
+    }
+  } catch (cause) {
+    throw unreadable(file, cause);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 interface Checksums {
   scriptConfig: ScriptConfig;
   rawChecksum: number;
   /** A repeatable's checksum covers its placeholder values so that changing one re-runs it; null otherwise. */
   replacedChecksum: number | null;
-  /** The decoded script, when it was read whole. */
-  text?: string;
 }
 
 function replacementFor(name: MigrationName, scriptConfig: ScriptConfig, config: ResolverConfig, values: () => Record<string, string> | null): Record<string, string> | null {
   return name.kind === 'repeatable' && (scriptConfig.placeholderReplacement ?? config.placeholderReplacement) ? values() : null;
 }
 
-async function wholeChecksums(file: string, script: string, name: MigrationName, config: ResolverConfig, values: () => Record<string, string> | null, hasConf: boolean): Promise<Checksums> {
-  const { text, scriptConfig } = await readWithScriptConfig(file, script, config, values, hasConf);
+/** The checksums of a script read whole, and its decoded text. */
+function wholeChecksums(bytes: Buffer, file: string, script: string, name: MigrationName, config: ResolverConfig, values: () => Record<string, string> | null, hasConf: boolean): Checksums & { text: string } {
+  const { text, scriptConfig, checksum: rawChecksum } = decodeWithScriptConfig(bytes, file, script, config, values, hasConf);
   const replacement = replacementFor(name, scriptConfig, config, values);
   const options = { prefix: config.placeholderPrefix, suffix: config.placeholderSuffix, file: script };
-  return { scriptConfig, text, rawChecksum: checksum(text), replacedChecksum: replacement === null ? null : checksum(replacePlaceholders(text, replacement, options)) };
+  return { scriptConfig, text, rawChecksum, replacedChecksum: replacement === null ? null : checksum(replacePlaceholders(text, replacement, options)) };
 }
 
 /**
@@ -153,7 +201,7 @@ async function wholeChecksums(file: string, script: string, name: MigrationName,
  */
 async function streamChecksums(file: string, script: string, name: MigrationName, config: ResolverConfig, values: () => Record<string, string> | null, hasConf: boolean): Promise<Checksums> {
   const replace = settingReplacer(config, values);
-  const conf = hasConf ? await readConf(file, script, config, replace) : {};
+  const conf = hasConf ? readConf(file, script, config, replace) : {};
   const encoding = conf.encoding ?? (await headerEncodingOf(file)) ?? config.encoding;
   const raw = new Checksum();
   let replaced: Checksum | null = null;
@@ -176,7 +224,7 @@ async function streamChecksums(file: string, script: string, name: MigrationName
     }
     if (placeholders) replaced?.add(placeholders.end());
   } catch (error) {
-    await wholeChecksums(file, script, name, config, values, hasConf);
+    wholeChecksums(readBytes(file), file, script, name, config, values, hasConf);
     throw error;
   }
   return { scriptConfig: scriptConfig ?? conf, rawChecksum: raw.value(), replacedChecksum: replaced?.value() ?? null };
@@ -190,14 +238,17 @@ function settingReplacer(config: ResolverConfig, values: () => Record<string, st
   };
 }
 
-/** The `.conf` file beside a script, or no settings when there is none. */
-async function readConf(file: string, script: string, config: ResolverConfig, replace: (raw: string, where: string) => string): Promise<ScriptConfig> {
+/** The `.conf` file beside a script, or no settings when there is none. Read synchronously, as scripts are (see readBytes). */
+function readConf(file: string, script: string, config: ResolverConfig, replace: (raw: string, where: string) => string): ScriptConfig {
   const confFile = `${file}.conf`;
-  const confBytes = await readFile(confFile).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return null;
-    throw new ResolverError('UNREADABLE_MIGRATION', `Unable to read script configuration ${confFile}: ${error.message}`, { location: confFile, cause: error });
-  });
-  return confBytes === null ? {} : parseConfFile(decodeScript(confBytes, config.encoding, confFile), `${script}.conf`, replace);
+  let confBytes: Buffer;
+  try {
+    confBytes = readFileSync(confFile);
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new ResolverError('UNREADABLE_MIGRATION', `Unable to read script configuration ${confFile}: ${(cause as Error).message}`, { location: confFile, cause });
+  }
+  return parseConfFile(decodeScript(confBytes, config.encoding, confFile), `${script}.conf`, replace);
 }
 
 /** The encoding a large script's header names, read from its first bytes as ASCII. */
@@ -215,8 +266,8 @@ async function headerEncodingOf(file: string): Promise<string | undefined> {
 /** Where a large script's header encoding is looked for. */
 const HEADER_BYTES = 64 * 1024;
 
-/** What a migration's name and place say about it, whatever kind of file it is. */
-function identity(name: MigrationName, script: string, file: string): Pick<ResolvedMigration, 'kind' | 'version' | 'rawVersion' | 'description' | 'script' | 'physicalPath'> {
+/** A migration from what its name and place say about it, whatever kind of file it is, and its checksums. */
+function identity(name: MigrationName, script: string, file: string, type: ResolvedMigration['type'], checksum: number, equivalentChecksum: number | null): ResolvedMigration {
   return {
     kind: name.kind,
     version: name.kind === 'repeatable' ? null : name.version,
@@ -224,6 +275,9 @@ function identity(name: MigrationName, script: string, file: string): Pick<Resol
     description: name.description,
     script,
     physicalPath: file,
+    type,
+    checksum,
+    equivalentChecksum,
   };
 }
 
@@ -232,13 +286,8 @@ function identity(name: MigrationName, script: string, file: string): Pick<Resol
  * Flyway's checksum of the source file (always UTF-8, as Node reads it), so that validate notices an
  * edited code migration and a repeatable one re-runs when it changes.
  */
-async function resolveCode(file: string, script: string, name: MigrationName): Promise<ResolvedMigration> {
-  return {
-    ...identity(name, script, file),
-    type: name.kind === 'undo' ? 'UNDO_JDBC' : 'JDBC',
-    checksum: checksum(decodeScript(await readBytes(file), 'UTF-8', file)),
-    equivalentChecksum: null,
-  };
+function resolveCode(file: string, script: string, name: MigrationName): ResolvedMigration {
+  return identity(name, script, file, name.kind === 'undo' ? 'UNDO_JDBC' : 'JDBC', decodeWithChecksum(readBytes(file), 'UTF-8', file).checksum, null);
 }
 
 /**
@@ -252,17 +301,28 @@ export async function readWithScriptConfig(
   values: () => Record<string, string> | null,
   hasConf = true,
 ): Promise<{ text: string; scriptConfig: ScriptConfig }> {
-  const replace = settingReplacer(config, values);
-  // The resolver knows from its listing whether the .conf exists, which saves a failing open per script.
-  const conf = hasConf ? await readConf(file, script, config, replace) : {};
-  const bytes = readBytes(file);
-  // The header is read before the script can be decoded, as ASCII, so its encoding can be honoured.
-  const encoding = conf.encoding ?? headerEncoding(bytes.toString('latin1')) ?? config.encoding;
-  const text = decodeScript(bytes, encoding, file);
-  return { text, scriptConfig: mergeScriptConfig(parseHeader(text, script, replace), conf) };
+  return decodeWithScriptConfig(readBytes(file), file, script, config, values, hasConf);
 }
 
-async function readScript(file: string, encoding: string): Promise<string> {
+/** readWithScriptConfig on bytes already read, with the script's raw checksum. */
+function decodeWithScriptConfig(
+  bytes: Buffer,
+  file: string,
+  script: string,
+  config: ResolverConfig,
+  values: () => Record<string, string> | null,
+  hasConf: boolean,
+): { text: string; scriptConfig: ScriptConfig; checksum: number } {
+  const replace = settingReplacer(config, values);
+  // The resolver knows from its listing whether the .conf exists, which saves a failing open per script.
+  const conf = hasConf ? readConf(file, script, config, replace) : {};
+  // The header is read before the script can be decoded, as ASCII, so its encoding can be honoured.
+  const encoding = conf.encoding ?? headerEncoding(bytes.toString('latin1')) ?? config.encoding;
+  const { text, checksum } = decodeWithChecksum(bytes, encoding, file);
+  return { text, checksum, scriptConfig: mergeScriptConfig(parseHeader(text, script, replace), conf) };
+}
+
+function readScript(file: string, encoding: string): string {
   return decodeScript(readBytes(file), encoding, file);
 }
 
@@ -274,12 +334,16 @@ function readBytes(file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (cause) {
-    throw new ResolverError('UNREADABLE_MIGRATION', `Unable to read migration ${file}: ${(cause as Error).message}`, {
-      hint: 'Check that the file exists and that godwit may read it.',
-      location: file,
-      cause,
-    });
+    throw unreadable(file, cause);
   }
+}
+
+function unreadable(file: string, cause: unknown): ResolverError {
+  return new ResolverError('UNREADABLE_MIGRATION', `Unable to read migration ${file}: ${(cause as Error).message}`, {
+    hint: 'Check that the file exists and that godwit may read it.',
+    location: file,
+    cause,
+  });
 }
 
 /** The absolute folders to scan, after Flyway's treatment of the default, duplicates and nesting. */
@@ -346,7 +410,7 @@ function isInside(child: string, parent: string): boolean {
   return relative !== '' && relative.split(path.sep)[0] !== '..' && !path.isAbsolute(relative);
 }
 
-/** Every file under dir, in name order so that results and error messages are stable across systems. */
+/** Every file under dir (an absolute path), in name order so that results and error messages are stable across systems. */
 export async function listFiles(dir: string, seen = new Set<string>()): Promise<string[]> {
   // Symbolic links are followed, as Java's File does; remembering real paths stops a link loop.
   const real = await realpath(dir);
@@ -359,9 +423,11 @@ export async function listFiles(dir: string, seen = new Set<string>()): Promise<
     throw new ResolverError('LOCATION_ERROR', `Unable to scan ${dir}: ${(cause as Error).message}`, { location: dir, cause });
   }
   entries.sort((a, b) => compareText(a.name, b.name));
+  // An entry's name is never `.` or `..` and holds no separator: joining it needs no normalising.
+  const prefix = path.join(dir, path.sep);
   const files: string[] = [];
   for (const entry of entries) {
-    const full = path.join(dir, entry.name);
+    const full = prefix + entry.name;
     const target = entry.isSymbolicLink() ? await stat(full).catch(() => null) : entry;
     if (target?.isDirectory()) files.push(...(await listFiles(full, seen)));
     else if (target?.isFile()) files.push(full);

@@ -28,17 +28,19 @@ describe('the npm package', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('holds the CLI, the built library with its types and the docs, and no development files', async () => {
+  it('holds the bundled CLI, the built library with its types and the docs, and no development files', async () => {
     // The build ran in the global setup; scripts are skipped so that packing does not build again.
     const { stdout } = await run(NPM, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO_ROOT });
     const files = (JSON.parse(stdout) as Array<{ files: PackedFile[] }>)[0]!.files.map((f) => f.path);
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'bin/godwit.js', 'flyway.toml.example', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js']));
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'bin/godwit.js', 'flyway.toml.example', 'dist/index.js', 'dist/index.d.ts', 'dist/bundle/cli.js']));
+    // The CLI ships bundled only: tsc's unbundled copy would be a second CLI that bin/godwit.js never loads.
+    expect(files.filter((file) => file.startsWith('dist/cli/'))).toEqual([]);
     const outside = files.filter((file) => !file.startsWith('dist/') && !['package.json', 'README.md', 'bin/godwit.js', 'flyway.toml.example'].includes(file));
     expect(outside).toEqual([]);
     expect(files.filter((file) => file.endsWith('.map'))).toEqual([]);
-    // Every built file comes from a source file that exists now: no leftovers of deleted modules.
+    // Every file tsc built comes from a source file that exists now: no leftovers of deleted modules.
     const orphans = files
-      .filter((file) => file.startsWith('dist/') && (file.endsWith('.js') || file.endsWith('.d.ts')))
+      .filter((file) => file.startsWith('dist/') && !file.startsWith('dist/bundle/') && (file.endsWith('.js') || file.endsWith('.d.ts')))
       .filter((file) => !existsSync(join(REPO_ROOT, file.replace(/^dist\//, 'src/').replace(/\.d\.ts$|\.js$/, '.ts'))));
     expect(orphans).toEqual([]);
   });
@@ -58,7 +60,8 @@ describe('the npm package', () => {
     await run(NPM, ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app, timeout: 240_000 });
 
     const version = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
-    const cli = await run(join(app, 'node_modules', '.bin', 'godwit'), ['--version'], { cwd: app });
+    const godwit = join(app, 'node_modules', '.bin', 'godwit');
+    const cli = await run(godwit, ['--version'], { cwd: app });
     expect(cli.stdout.trim()).toBe(`godwit ${version.version}`);
 
     writeFileSync(join(app, 'V1__Start.ts'), "export default async function (ctx: { query(sql: string): Promise<unknown[]> }) {\n  await ctx.query('CREATE TABLE started (id INT)');\n}\n");
@@ -86,6 +89,9 @@ describe('the npm package', () => {
         '})();',
       ].join('\n'),
     );
+    // The bundled CLI finds the packages it leaves outside (PGlite's WebAssembly, jiti for the code migration) from the installed layout.
+    const migrated = await run(godwit, ['-url=pglite:memory', '-locations=filesystem:.', 'migrate'], { cwd: app, timeout: 60_000 });
+    expect(migrated.stdout).toContain('Successfully applied 1 migration to schema "public", now at version v1');
     const esm = await run(process.execPath, ['esm.mjs'], { cwd: app, timeout: 60_000 });
     expect(JSON.parse(esm.stdout)).toEqual({ executed: 1, type: 'JDBC', errors: 'function' });
     const cjs = await run(process.execPath, ['cjs.cjs'], { cwd: app, timeout: 60_000 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, helpText, parseArgv } from '../../src/config/argv.js';
+import { COMMANDS, parseArgv } from '../../src/config/argv.js';
+import { helpText } from '../../src/config/help.js';
 import { CONFIG_KEYS } from '../../src/config/keys.js';
 import { ConfigError } from '../../src/errors.js';
 import { errorOf as errorOfType } from '../helpers/errors.js';
