@@ -12,6 +12,7 @@ RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json README.md flyway.toml.example ./
 COPY bin ./bin
 COPY src ./src
+COPY scripts/bundle-cli.mjs ./scripts/
 # What `npm pack` ships (bin, dist, README, example config), unpacked: the image holds the published
 # package, not the source tree.
 RUN npm run build \

@@ -86,7 +86,7 @@ function installPeers() {
   if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(join(peersDir, 'package-lock.json')).mtimeMs) {
     sh('npm', ['install', '--prefix', peersDir, '--no-audit', '--no-fund'], repo);
   }
-  if (!existsSync(join(repo, 'dist', 'cli', 'main.js'))) sh('npx', ['tsc', '-p', 'tsconfig.build.json'], repo);
+  if (!existsSync(join(repo, 'dist', 'bundle', 'cli.js'))) sh('npm', ['run', 'build'], repo);
 }
 
 // Counts per mode. The full numbers are the issue's; --quick keeps every code path but shrinks them.
