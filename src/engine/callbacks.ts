@@ -4,11 +4,11 @@ import { ConfigError, GodwitError } from '../errors.js';
 import { stripBom } from './checksum.js';
 import { failureMessage } from './commands/migrate-messages.js';
 import type { EngineContext } from './context.js';
-import { placeholdersFor } from './context.js';
+import { locationScans, placeholdersFor } from './context.js';
 import type { CallbackEvent } from './filename.js';
 import { parseMigrationFilename } from './filename.js';
 import { inTransaction } from './lock.js';
-import { compareText, filesystemPath, listFiles, locationRoots, readWithScriptConfig } from './resolver.js';
+import { compareText, filesystemPath, locationRoots, readWithScriptConfig, scanLocation } from './resolver.js';
 import { prepareStatements, runScript, ScriptStatementError } from './script.js';
 
 /** A SQL callback script (`beforeMigrate.sql`, `afterEachMigrate__Grants.sql`), found but not yet read. */
@@ -66,8 +66,7 @@ async function discover(ctx: EngineContext): Promise<CallbackScript[]> {
 
 async function scan(ctx: EngineContext, root: string): Promise<CallbackScript[]> {
   const scripts: CallbackScript[] = [];
-  for (const file of await listFiles(root)) {
-    const name = parseMigrationFilename(path.basename(file), ctx.config);
+  for (const { file, name } of await scanLocation(root, ctx.config, locationScans(ctx))) {
     if (name?.kind !== 'callback') continue;
     scripts.push({ event: name.event, description: name.description, script: path.relative(root, file).split(path.sep).join('/'), physicalPath: file });
   }

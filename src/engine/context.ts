@@ -4,6 +4,7 @@ import { ConfigError } from '../errors.js';
 import type { ProgressListener } from './events.js';
 import { builtInPlaceholders } from './placeholders.js';
 import type { Logger } from './logger.js';
+import type { LocationScans } from './resolver.js';
 import { SchemaHistory } from './schema-history.js';
 
 /** Everything a command needs once connected, computed once per run. */
@@ -76,4 +77,16 @@ export function placeholdersFor(ctx: EngineContext, script: string): Record<stri
 /** A schema as Flyway names it in messages: quoted the database's way (`"public"`, `` `shop` ``). */
 export function quotedSchema(ctx: EngineContext, schema = ctx.defaultSchema): string {
   return ctx.dialect.quoteIdentifier(schema);
+}
+
+const scans = new WeakMap<EngineContext, LocationScans>();
+
+/** The location scans of one command, shared by the callbacks and the migrations (see scanLocation). */
+export function locationScans(ctx: EngineContext): LocationScans {
+  let found = scans.get(ctx);
+  if (found === undefined) {
+    found = new Map();
+    scans.set(ctx, found);
+  }
+  return found;
 }

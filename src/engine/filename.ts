@@ -56,12 +56,14 @@ type PrefixKind = 'versioned' | 'undo' | 'repeatable' | 'callback';
  */
 export function parseMigrationFilename(name: string, naming: NamingConfig): ParsedFilename | null {
   // Script configurations sit beside their script and are never migrations, whatever the suffixes say.
-  if (name.toLowerCase().endsWith('.conf')) return null;
-  const suffix = naming.sqlMigrationSuffixes.find((s) => s !== '' && name.toLowerCase().endsWith(s.toLowerCase()));
+  const lower = name.toLowerCase();
+  if (lower.endsWith('.conf')) return null;
+  const suffix = naming.sqlMigrationSuffixes.find((s) => s !== '' && lower.endsWith(s.toLowerCase()));
   if (suffix === undefined) return null;
   const stem = name.slice(0, name.length - suffix.length);
 
-  const prefix = prefixesOf(naming).find((p) => stem.startsWith(p.text));
+  const prefixes = prefixesOf(naming);
+  const prefix = (prefixes.byFirst.get(stem.charCodeAt(0)) ?? prefixes.empty).find((p) => stem.startsWith(p.text));
   if (prefix === undefined) return { kind: 'invalid', error: `Unrecognised migration name format: ${name}` };
 
   const separator = naming.sqlMigrationSeparator;
@@ -97,22 +99,45 @@ export function parseMigrationFilename(name: string, naming: NamingConfig): Pars
   }
 }
 
-/** Built once per naming, not once per file name: a location can hold thousands. */
-const prefixCache = new Map<string, { text: string; kind: PrefixKind }[]>();
+interface Prefix {
+  text: string;
+  kind: PrefixKind;
+}
+
+/** By first character, each group longest first and ending with the empty prefixes, which fit any name. */
+interface Prefixes {
+  byFirst: Map<number, Prefix[]>;
+  empty: Prefix[];
+}
+
+/**
+ * Built once per naming, not once per file name: a location can hold thousands. Grouped by first
+ * character, so a name is compared with the few prefixes it could start with, not with all fifty.
+ */
+const prefixCache = new Map<string, Prefixes>();
 
 /** The longest prefix wins (`beforeEachMigrate` over `beforeMigrate`); ties keep this order, as Flyway's stable sort does. */
-function prefixesOf(naming: NamingConfig): { text: string; kind: PrefixKind }[] {
+function prefixesOf(naming: NamingConfig): Prefixes {
   const key = `${naming.sqlMigrationPrefix}\0${naming.undoSqlMigrationPrefix}\0${naming.repeatableSqlMigrationPrefix}`;
   let prefixes = prefixCache.get(key);
   if (prefixes === undefined) {
-    prefixes = sortedPrefixes(naming);
+    const sorted = sortedPrefixes(naming);
+    const empty = sorted.filter((p) => p.text === '');
+    const byFirst = new Map<number, Prefix[]>();
+    for (const prefix of sorted) {
+      if (prefix.text === '') continue;
+      const first = prefix.text.charCodeAt(0);
+      byFirst.set(first, [...(byFirst.get(first) ?? []), prefix]);
+    }
+    for (const group of byFirst.values()) group.push(...empty);
+    prefixes = { byFirst, empty };
     prefixCache.set(key, prefixes);
   }
   return prefixes;
 }
 
-function sortedPrefixes(naming: NamingConfig): { text: string; kind: PrefixKind }[] {
-  const prefixes: { text: string; kind: PrefixKind }[] = [
+function sortedPrefixes(naming: NamingConfig): Prefix[] {
+  const prefixes: Prefix[] = [
     { text: naming.sqlMigrationPrefix, kind: 'versioned' },
     { text: naming.undoSqlMigrationPrefix, kind: 'undo' },
     { text: naming.repeatableSqlMigrationPrefix, kind: 'repeatable' },

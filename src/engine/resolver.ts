@@ -26,6 +26,29 @@ export interface ResolveOptions {
    */
   placeholdersFor(script: string): Record<string, string> | null;
   warn(message: string): void;
+  /** Kept for one command: the location scans the callbacks share (see scanLocation). */
+  scans?: LocationScans;
+}
+
+/** A file below a location root, and what its name makes it under the SQL naming (null: neither a migration nor a callback). */
+export interface LocationFile {
+  file: string;
+  name: ParsedFilename | null;
+}
+
+export type LocationScans = Map<string, Promise<LocationFile[]>>;
+
+/**
+ * The files below a location root, each name parsed. With `scans`, kept for one command, the callbacks
+ * and the migrations share one listing of each root instead of reading and parsing a thousand names twice.
+ */
+export function scanLocation(root: string, naming: NamingConfig, scans?: LocationScans): Promise<LocationFile[]> {
+  let scan = scans?.get(root);
+  if (scan === undefined) {
+    scan = listFiles(root).then((files) => files.map((file) => ({ file, name: parseMigrationFilename(path.basename(file), naming) })));
+    scans?.set(root, scan);
+  }
+  return scan;
 }
 
 type MigrationName = Extract<ParsedFilename, { kind: 'versioned' | 'undo' | 'repeatable' }>;
@@ -47,10 +70,9 @@ export async function resolveMigrations(config: ResolverConfig, opts: ResolveOpt
   const invalidNames: string[] = [];
   const listed = new Set<string>();
   for (const root of await locationRoots(config, opts.warn)) {
-    const files = await listFiles(root);
-    for (const file of files) listed.add(file);
-    for (const file of files) {
-      const sql = parseMigrationFilename(path.basename(file), config);
+    const files = await scanLocation(root, config, opts.scans);
+    for (const { file } of files) listed.add(file);
+    for (const { file, name: sql } of files) {
       const name = sql ?? parseCodeMigrationFilename(path.basename(file), config);
       if (name === null || name.kind === 'callback') continue;
       if (name.kind === 'invalid') invalidNames.push(name.error);

@@ -1,5 +1,5 @@
 import type { EngineContext } from './context.js';
-import { placeholdersFor } from './context.js';
+import { locationScans, placeholdersFor } from './context.js';
 import type { MigrationInfo } from './info.js';
 import { buildMigrationInfos } from './info.js';
 import { cherryPickOf } from './cherry-pick.js';
@@ -22,6 +22,7 @@ export function resolveAll(ctx: EngineContext): Promise<ResolvedMigration[]> {
   return resolveMigrations(config, {
     placeholdersFor: (script) => placeholdersFor(ctx, script),
     warn: (message) => ctx.log.warn(message),
+    scans: locationScans(ctx),
   });
 }
 

@@ -58,6 +58,23 @@ describe('parseMigrationFilename: valid names', () => {
     expect(summary('M7-seed_data.sql', custom)).toMatchObject({ kind: 'versioned', version: '7', description: 'seed data' });
     expect(parse('RR-views.sql', custom)).toEqual({ kind: 'repeatable', description: 'views' });
   });
+
+  it('prefers the longest prefix also where a custom prefix begins like a callback event', () => {
+    const custom = { sqlMigrationPrefix: 'b', undoSqlMigrationPrefix: 'af' };
+    expect(summary('b3__x.sql', custom)).toMatchObject({ kind: 'versioned', version: '3' });
+    expect(parse('beforeMigrate.sql', custom)).toEqual({ kind: 'callback', event: 'beforeMigrate', description: '' });
+    expect(summary('af2__x.sql', custom)).toMatchObject({ kind: 'undo', version: '2' });
+    expect(parse('afterMigrate__a.sql', custom)).toEqual({ kind: 'callback', event: 'afterMigrate', description: 'a' });
+  });
+
+  it('takes any name for a migration when its prefix is empty, after the prefixes the name starts with', () => {
+    const custom = { sqlMigrationPrefix: '' };
+    expect(summary('2__x.sql', custom)).toMatchObject({ kind: 'versioned', version: '2', description: 'x' });
+    expect(parse('R__views.sql', custom)).toEqual({ kind: 'repeatable', description: 'views' });
+    expect(parse('afterMigrate.sql', custom)).toMatchObject({ kind: 'callback' });
+    // It starts like the after… events without being one: a versioned name with a version that does not parse.
+    expect(parse('a2__x.sql', custom)).toEqual({ kind: 'invalid', error: 'Invalid versioned migration name format: a2__x.sql (could not recognise version number a2)' });
+  });
 });
 
 describe('parseMigrationFilename: callbacks and non-migrations', () => {
