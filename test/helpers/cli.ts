@@ -1,6 +1,7 @@
 /** Runs the built CLI the way a user does: a child process, with its own environment and exit status. */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/godwit.js', import.meta.url));
@@ -51,4 +52,14 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
       resolve({ code, signal, stdout, stderr });
     });
   });
+}
+
+/** The exit status, with godwit's output in the failure message. */
+export function expectExit(result: CliResult, code: number): void {
+  expect(result.signal, `killed: ${result.stdout}\n${result.stderr}`).toBeNull();
+  expect(result.code, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(code);
+}
+
+export function expectNoStackTrace(result: CliResult): void {
+  expect(result.stderr + result.stdout).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
 }

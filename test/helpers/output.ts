@@ -1,3 +1,5 @@
+import { crc32 } from 'node:zlib';
+
 /** Reading godwit's output and history table in tests: the shapes several suites share. */
 
 export interface HistoryRow {
@@ -48,3 +50,8 @@ export const FAILS_ON_THIRD_STATEMENT = [
   'VALUES (1);',
   '',
 ].join('\n');
+
+/** flyway-compat.md §2: signed CRC-32 of the UTF-8 text without a leading BOM and without any CR or LF. */
+export function flywayChecksum(text: string): number {
+  return crc32(Buffer.from(text.replace(/^\uFEFF/, '').replace(/[\r\n]/g, ''), 'utf8')) | 0;
+}

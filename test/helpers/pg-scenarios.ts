@@ -1,30 +1,14 @@
 /**
  * For PostgreSQL suites whose scenarios each work in a schema of their own on one database of the file
  * and driver (so that they can run concurrently): migration folders in a temporary directory, the CLI
- * pointed at one schema, and the checks every scenario makes.
+ * pointed at one schema.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { crc32 } from 'node:zlib';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import type { CliResult } from './cli.js';
 import type { Driver, Target } from './drivers.js';
-
-/** flyway-compat.md §2: signed CRC-32 of the UTF-8 text without a leading BOM and without any CR or LF. */
-export function flywayChecksum(text: string): number {
-  return crc32(Buffer.from(text.replace(/^\uFEFF/, '').replace(/[\r\n]/g, ''), 'utf8')) | 0;
-}
-
-/** The exit status, with godwit's output in the failure message. */
-export function expectExit(result: CliResult, code: number): void {
-  expect(result.signal, `killed: ${result.stdout}\n${result.stderr}`).toBeNull();
-  expect(result.code, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(code);
-}
-
-export function expectNoStackTrace(result: CliResult): void {
-  expect(result.stderr + result.stdout).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
-}
 
 export interface Scenarios {
   /** The file's database on this driver; set once beforeAll has run. */

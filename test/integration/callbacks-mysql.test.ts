@@ -7,9 +7,8 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import { everyEventProject, FIRST_MIGRATE_EVENTS, INFO_THEN_UNDO_EVENTS } from '../helpers/callback-events.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { runCli, type CliResult, expectExit, expectNoStackTrace } from '../helpers/cli.js';
 import { requireMysqlServers, useWorkspace, type TestDatabase } from '../helpers/mysql.js';
-import { expectExit, expectNoStackTrace } from '../helpers/pg-scenarios.js';
 
 const servers = await requireMysqlServers();
 

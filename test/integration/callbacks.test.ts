@@ -10,8 +10,8 @@
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { everyEventProject, FIRST_MIGRATE_EVENTS, INFO_THEN_UNDO_EVENTS } from '../helpers/callback-events.js';
-import type { CliResult } from '../helpers/cli.js';
-import { expectExit, useScenarios } from '../helpers/pg-scenarios.js';
+import { expectExit, type CliResult } from '../helpers/cli.js';
+import { useScenarios } from '../helpers/pg-scenarios.js';
 import { DRIVERS, scenarioIt, SUITE_OPTIONS } from '../helpers/drivers.js';
 
 /** A callback script that records `what` for the scenario named by the `scenario` placeholder. */

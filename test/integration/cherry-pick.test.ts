@@ -5,9 +5,8 @@
  * rows; and every refusal names the item at fault and leaves the database as it was.
  */
 import { describe, expect, it } from 'vitest';
-import type { CliResult } from '../helpers/cli.js';
+import { expectExit, expectNoStackTrace, type CliResult } from '../helpers/cli.js';
 import { BACKENDS } from '../helpers/both-databases.js';
-import { expectExit, expectNoStackTrace } from '../helpers/pg-scenarios.js';
 
 interface InfoJson {
   schemaVersion: string | null;

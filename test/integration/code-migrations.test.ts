@@ -10,10 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { runCli, type CliResult, expectExit, expectNoStackTrace } from '../helpers/cli.js';
 import { writeLocation } from '../helpers/locations.js';
-import type { HistoryRow } from '../helpers/output.js';
-import { expectExit, expectNoStackTrace, flywayChecksum } from '../helpers/pg-scenarios.js';
+import { flywayChecksum, type HistoryRow } from '../helpers/output.js';
 import { requireMysqlServers, useWorkspace } from '../helpers/mysql.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/postgres.js';
 

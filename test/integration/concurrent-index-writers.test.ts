@@ -13,8 +13,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
-import { expectExit, expectNoStackTrace } from '../helpers/pg-scenarios.js';
+import { runCli, expectExit, expectNoStackTrace } from '../helpers/cli.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/postgres.js';
 
 const server = await requirePostgres();

@@ -10,9 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { runCli, type CliResult, expectExit } from '../helpers/cli.js';
 import { flywayMysqlDdl, requireMysqlServers, useWorkspace, type MysqlServer, type TestDatabase } from '../helpers/mysql.js';
-import { expectExit } from '../helpers/pg-scenarios.js';
 
 const servers = await requireMysqlServers();
 

@@ -9,9 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { runCli, type CliResult, expectExit, expectNoStackTrace } from '../helpers/cli.js';
 import { writeLocation } from '../helpers/locations.js';
-import { expectExit, expectNoStackTrace } from '../helpers/pg-scenarios.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/postgres.js';
 
 const server = await requirePostgres();

@@ -3,9 +3,10 @@
  * hiding it; `-outputType=json` carries its expression. migrate and validate still leave it alone.
  */
 import { describe, expect, it } from 'vitest';
-import { expectExit, useScenarios } from '../helpers/pg-scenarios.js';
+import { useScenarios } from '../helpers/pg-scenarios.js';
 import { infoRows } from '../helpers/output.js';
 import { DRIVERS, SUITE_OPTIONS } from '../helpers/drivers.js';
+import { expectExit } from '../helpers/cli.js';
 
 interface JsonInfo {
   migrations: { version: string; description: string; state: string; shouldExecuteExpression: string; undoable: string }[];

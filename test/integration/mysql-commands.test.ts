@@ -6,9 +6,9 @@
  */
 import type { RowDataPacket } from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { runCli, type CliResult, expectExit as expectStatus, expectNoStackTrace } from '../helpers/cli.js';
 import { flywayMysqlDdl, requireMysqlServers, useWorkspace, type TestDatabase } from '../helpers/mysql.js';
-import { expectExit as expectStatus, expectNoStackTrace, flywayChecksum } from '../helpers/pg-scenarios.js';
+import { flywayChecksum } from '../helpers/output.js';
 
 const servers = await requireMysqlServers();
 

@@ -7,10 +7,9 @@
  */
 import type { RowDataPacket } from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliOptions, type CliResult } from '../helpers/cli.js';
+import { runCli, type CliOptions, type CliResult, expectExit, expectNoStackTrace } from '../helpers/cli.js';
 import { flywayMysqlDdl, requireMysqlServers, useWorkspace, type TestDatabase } from '../helpers/mysql.js';
-import { infoRows, type HistoryRow as StoredRow } from '../helpers/output.js';
-import { expectExit, expectNoStackTrace, flywayChecksum } from '../helpers/pg-scenarios.js';
+import { infoRows, type HistoryRow as StoredRow, flywayChecksum } from '../helpers/output.js';
 
 const servers = await requireMysqlServers();
 

@@ -5,9 +5,8 @@
  * and a target still bounds what outOfOrder applies. cherryPick with outOfOrder is in cherry-pick.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import type { CliResult } from '../helpers/cli.js';
+import { expectExit, expectNoStackTrace, type CliResult } from '../helpers/cli.js';
 import { BACKENDS, type Place } from '../helpers/both-databases.js';
-import { expectExit, expectNoStackTrace } from '../helpers/pg-scenarios.js';
 
 function states(result: CliResult): string[] {
   expectExit(result, 0);

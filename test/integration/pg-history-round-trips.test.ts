@@ -11,8 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/postgres.js';
 import { writeLocation } from '../helpers/locations.js';
-import type { HistoryRow } from '../helpers/output.js';
-import { flywayChecksum } from '../helpers/pg-scenarios.js';
+import { flywayChecksum, type HistoryRow } from '../helpers/output.js';
 
 const server = await requirePostgres();
 

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/postgres.js';
 import { writeLocation } from '../helpers/locations.js';
-import { flywayChecksum } from '../helpers/pg-scenarios.js';
+import { flywayChecksum } from '../helpers/output.js';
 
 /** Flyway's ids, checked on a JVM (test/fixtures/flyway-vectors.json): not computed by godwit's code. */
 const PUBLIC_LOCK_ID = 77433833903597n; // "public"."flyway_schema_history"

@@ -7,9 +7,10 @@
  * is the database's behaviour, none is server-only.
  */
 import { describe, expect } from 'vitest';
-import { expectExit, flywayChecksum, useScenarios } from '../helpers/pg-scenarios.js';
-import type { HistoryRow as FullHistoryRow } from '../helpers/output.js';
+import { useScenarios } from '../helpers/pg-scenarios.js';
+import { flywayChecksum, type HistoryRow as FullHistoryRow } from '../helpers/output.js';
 import { DRIVERS, scenarioIt, SUITE_OPTIONS } from '../helpers/drivers.js';
+import { expectExit } from '../helpers/cli.js';
 
 /** The columns these scenarios read. */
 type HistoryRow = Pick<FullHistoryRow, 'version' | 'script' | 'checksum' | 'success'>;

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/both-databases.js';
-import { expectExit, expectNoStackTrace, flywayChecksum } from '../helpers/pg-scenarios.js';
+import { expectExit, expectNoStackTrace } from '../helpers/cli.js';
+import { flywayChecksum } from '../helpers/output.js';
 
 const V1 = 'CREATE TABLE a (id INT);\n';
 const V2 = 'CREATE TABLE b (id INT);\n';

@@ -3,8 +3,9 @@
  * transaction under one lock, so that a failing undo rolls back the ones before it too.
  */
 import { describe, expect, it } from 'vitest';
-import { expectExit, expectNoStackTrace, useScenarios } from '../helpers/pg-scenarios.js';
+import { useScenarios } from '../helpers/pg-scenarios.js';
 import { DRIVERS, SUITE_OPTIONS } from '../helpers/drivers.js';
+import { expectExit, expectNoStackTrace } from '../helpers/cli.js';
 
 const MIGRATIONS = {
   'V1__Create_a.sql': 'CREATE TABLE a (id INT);\n',

@@ -8,10 +8,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { runCli, type CliResult, expectExit, expectNoStackTrace } from '../helpers/cli.js';
 import { requireMysqlServers, useWorkspace, type TestDatabase } from '../helpers/mysql.js';
-import type { HistoryRow as StoredRow } from '../helpers/output.js';
-import { expectExit, expectNoStackTrace, flywayChecksum } from '../helpers/pg-scenarios.js';
+import { flywayChecksum, type HistoryRow as StoredRow } from '../helpers/output.js';
 
 const servers = await requireMysqlServers();
 

@@ -11,9 +11,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
-import type { CliResult } from '../helpers/cli.js';
-import { expectExit, expectNoStackTrace, flywayChecksum, useScenarios } from '../helpers/pg-scenarios.js';
-import type { HistoryRow as FullHistoryRow } from '../helpers/output.js';
+import { expectExit, expectNoStackTrace, type CliResult } from '../helpers/cli.js';
+import { useScenarios } from '../helpers/pg-scenarios.js';
+import { flywayChecksum, type HistoryRow as FullHistoryRow } from '../helpers/output.js';
 import { DRIVERS, scenarioIt, SUITE_OPTIONS } from '../helpers/drivers.js';
 
 /** The columns these scenarios read. */
