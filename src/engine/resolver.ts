@@ -6,7 +6,7 @@ import { ResolverError } from '../errors.js';
 import { Checksum, checksum, decodeScript, decodeWithChecksum, stripBom } from './checksum.js';
 import { parseCodeMigrationFilename, parseMigrationFilename, type NamingConfig, type ParsedFilename } from './filename.js';
 import { PlaceholderStream, replacePlaceholders } from './placeholders.js';
-import { scriptPieces } from './script-reader.js';
+import { scriptPieces, unreadable } from './script-reader.js';
 import type { ScriptConfig } from './script-config.js';
 import { headerEncoding, mergeScriptConfig, parseConfFile, parseHeader } from './script-config.js';
 import type { ResolvedMigration } from './types.js';
@@ -358,14 +358,6 @@ function readBytes(file: string): Buffer {
   } catch (cause) {
     throw unreadable(file, cause);
   }
-}
-
-function unreadable(file: string, cause: unknown): ResolverError {
-  return new ResolverError('UNREADABLE_MIGRATION', `Unable to read migration ${file}: ${(cause as Error).message}`, {
-    hint: 'Check that the file exists and that godwit may read it.',
-    location: file,
-    cause,
-  });
 }
 
 /** The absolute folders to scan, after Flyway's treatment of the default, duplicates and nesting. */

@@ -50,7 +50,8 @@ async function readInto(handle: FileHandle, bytes: Buffer, file: string): Promis
   }
 }
 
-function unreadable(file: string, cause: unknown): ResolverError {
+/** A migration the file system refused to read, named with the reason. */
+export function unreadable(file: string, cause: unknown): ResolverError {
   return new ResolverError('UNREADABLE_MIGRATION', `Unable to read migration ${file}: ${(cause as Error).message}`, {
     hint: 'Check that the file exists and that godwit may read it.',
     location: file,

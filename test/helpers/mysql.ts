@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
+import { runCli, type CliResult } from './cli.js';
 import { writeLocation } from './locations.js';
 
 export type Flavour = 'mariadb' | 'mysql';
@@ -238,6 +239,19 @@ export interface Workspace {
   database(prefix: string): Promise<TestDatabase>;
   /** Writes (or overwrites) files of a migration folder; returns the -locations argument. */
   location(name: string, files: Record<string, string | Buffer>): string;
+  /** A database `${prefix}_${name}` and the folder `name`, and the CLI pointed at both. */
+  place(prefix: string, name: string, files: Record<string, string>, timeoutMs: number): Promise<Place>;
+}
+
+export interface Place {
+  db: TestDatabase;
+  godwit(args: string[]): Promise<CliResult>;
+}
+
+/** The rows `sql` returns, each as its values joined by `|`: compact to compare. */
+export async function rowsOf(db: TestDatabase, sql: string): Promise<string[]> {
+  const [found] = await db.client.query<mysql.RowDataPacket[]>(sql);
+  return found.map((row) => Object.values(row).map(String).join('|'));
 }
 
 /**
@@ -254,12 +268,19 @@ export function useWorkspace(server: MysqlServer, folderPrefix: string): Workspa
     for (const database of databases) await database.drop();
     if (root) rmSync(root, { recursive: true, force: true });
   });
+  const database = async (prefix: string) => {
+    const db = await createTestDatabase(server, prefix);
+    databases.push(db);
+    return db;
+  };
+  const location = (name: string, files: Record<string, string | Buffer>) => writeLocation(root, name, files);
   return {
-    database: async (prefix) => {
-      const db = await createTestDatabase(server, prefix);
-      databases.push(db);
-      return db;
+    database,
+    location,
+    place: async (prefix, name, files, timeoutMs) => {
+      const db = await database(`${prefix}_${name}`);
+      const folder = location(name, files);
+      return { db, godwit: (args) => runCli([...db.args, folder, ...args], { timeoutMs }) };
     },
-    location: (name, files) => writeLocation(root, name, files),
   };
 }

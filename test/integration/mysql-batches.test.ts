@@ -6,10 +6,9 @@
  * return results still work and are named; and SIGTERM stops a batch in flight.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RowDataPacket } from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
-import { runCli, type CliResult, expectExit, expectNoStackTrace } from '../helpers/cli.js';
-import { requireMysqlServers, useWorkspace, type TestDatabase } from '../helpers/mysql.js';
+import { expectExit, expectNoStackTrace } from '../helpers/cli.js';
+import { requireMysqlServers, rowsOf as rows, useWorkspace, type TestDatabase } from '../helpers/mysql.js';
 import { startCli } from '../helpers/pglite.js';
 
 const servers = await requireMysqlServers();
@@ -24,16 +23,7 @@ function inserts(table: string, first: number, count: number): string {
 describe.concurrent.each(servers)('batched scripts on $label', (server) => {
   const workspace = useWorkspace(server, 'godwit-mysql-batches-');
 
-  async function place(name: string, files: Record<string, string>): Promise<{ db: TestDatabase; godwit: (args: string[]) => Promise<CliResult> }> {
-    const db = await workspace.database(`batch_${name}`);
-    const location = workspace.location(name, files);
-    return { db, godwit: (args) => runCli([...db.args, location, ...args], { timeoutMs: 60_000 }) };
-  }
-
-  async function rows(db: TestDatabase, sql: string): Promise<string[]> {
-    const [found] = await db.client.query<RowDataPacket[]>(sql);
-    return found.map((row) => Object.values(row).map(String).join('|'));
-  }
+  const place = (name: string, files: Record<string, string>) => workspace.place('batch', name, files, 60_000);
 
   const tables = (db: TestDatabase) => rows(db, 'SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name');
 
@@ -108,11 +98,6 @@ describe.concurrent.each(servers)('batched scripts on $label', (server) => {
 
 describe.each(servers.filter((server) => server.flavour === 'mariadb'))('SIGTERM during a batch on $label', (server) => {
   const workspace = useWorkspace(server, 'godwit-mysql-batch-cancel-');
-
-  async function rows(db: TestDatabase, sql: string): Promise<string[]> {
-    const [found] = await db.client.query<RowDataPacket[]>(sql);
-    return found.map((row) => Object.values(row).map(String).join('|'));
-  }
 
   async function cancelWhile(db: TestDatabase, location: string, running: string): Promise<{ code: number | null; stderr: string; ms: number }> {
     const run = startCli([...db.args, location, 'migrate']);

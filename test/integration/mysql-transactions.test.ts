@@ -8,24 +8,15 @@
  */
 import type { RowDataPacket } from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
-import { runCli, type CliResult, expectExit, expectNoStackTrace } from '../helpers/cli.js';
-import { requireMysqlServers, useWorkspace, type TestDatabase } from '../helpers/mysql.js';
+import { expectExit, expectNoStackTrace } from '../helpers/cli.js';
+import { requireMysqlServers, rowsOf as rows, useWorkspace, type TestDatabase } from '../helpers/mysql.js';
 
 const servers = await requireMysqlServers();
 
 describe.concurrent.each(servers)('migration transactions on $label', (server) => {
   const workspace = useWorkspace(server, 'godwit-mysql-transactions-');
 
-  async function place(name: string, files: Record<string, string>): Promise<{ db: TestDatabase; godwit: (args: string[]) => Promise<CliResult> }> {
-    const db = await workspace.database(`tx_${name}`);
-    const location = workspace.location(name, files);
-    return { db, godwit: (args) => runCli([...db.args, location, ...args], { timeoutMs: 30_000 }) };
-  }
-
-  async function rows(db: TestDatabase, sql: string): Promise<string[]> {
-    const [found] = await db.client.query<RowDataPacket[]>(sql);
-    return found.map((row) => Object.values(row).map(String).join('|'));
-  }
+  const place = (name: string, files: Record<string, string>) => workspace.place('tx', name, files, 30_000);
 
   const history = (db: TestDatabase) => rows(db, 'SELECT version, success FROM flyway_schema_history ORDER BY installed_rank');
 
