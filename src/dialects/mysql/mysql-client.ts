@@ -136,22 +136,17 @@ export type BatchFailure = Error & { completed?: number };
  * it refuses; mysql2 counts the results it has read in the query's `_resultIndex` (it has no public
  * count), which is the refused statement's index when each statement yields one result.
  */
-export async function queryBatch(connection: mysql.Connection, sql: string): Promise<void> {
-  const core = (connection as unknown as { connection: CoreConnection }).connection;
-  try {
-    await new Promise<void>((resolve, reject) => {
+export const queryBatch = stackAtCaller(
+  (connection: mysql.Connection, sql: string): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const core = (connection as unknown as { connection: CoreConnection }).connection;
       const query = core.query(sql, (error) => {
         if (!error) return resolve();
         const completed = (query as { _resultIndex?: unknown })._resultIndex;
         reject(typeof completed === 'number' ? Object.assign(error, { completed }) : error);
       });
-    });
-  } catch (error) {
-    // As stackAtCaller: the stack of godwit's callers, not of mysql2's packet parser.
-    if (error instanceof Error) Error.captureStackTrace(error, queryBatch);
-    throw error;
-  }
-}
+    }),
+);
 
 /** The callback-style connection under mysql2/promise's: only its query() returns the query's state. */
 interface CoreConnection {

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type mysql from 'mysql2/promise';
 import { ConnectionError } from '../../errors.js';
 import type { AppliedMigration, NewHistoryRow } from '../../engine/types.js';
@@ -500,7 +501,6 @@ const QUERY_INTERRUPTED = 1317;
 const KILL_REPEAT_MS = 50;
 const SETTLED = Symbol('settled');
 const settledValue = (): typeof SETTLED => SETTLED;
-const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** SERVER_STATUS_AUTOCOMMIT of the status flags every OK packet carries. */
 const SERVER_STATUS_AUTOCOMMIT = 0x0002;
