@@ -417,7 +417,7 @@ class VersionIndex {
   constructor(files: ResolvedMigration[]) {
     this.sorted = files.filter((m) => m.version !== null).sort((a, b) => (a.version as MigrationVersion).compareTo(b.version as MigrationVersion));
     for (const file of this.sorted) {
-      const key = versionKey(file.version as MigrationVersion);
+      const key = (file.version as MigrationVersion).key();
       if (!this.byKey.has(key)) this.byKey.set(key, file);
     }
   }
@@ -427,21 +427,6 @@ class VersionIndex {
   }
 
   get(version: MigrationVersion): ResolvedMigration | null {
-    return this.byKey.get(versionKey(version)) ?? null;
+    return this.byKey.get(version.key()) ?? null;
   }
-}
-
-/** A part with a leading zero, or a last part of zeros after a dot. */
-const NON_CANONICAL_VERSION = /(?:^|\.)0[0-9]|\.0+$/;
-
-/**
- * The same string for versions that compare equal: each part without leading zeros, trailing zero parts
- * dropped (`1`, `1.0` and `01` are one version). A parsed version's text is digits and dots only.
- */
-export function versionKey(version: MigrationVersion): string {
-  // Nearly every version is written that way already: checked without splitting it.
-  if (!NON_CANONICAL_VERSION.test(version.text)) return version.text;
-  const parts = version.text.split('.').map((part) => part.replace(/^0+(?=.)/, ''));
-  while (parts.length > 1 && parts.at(-1) === '0') parts.pop();
-  return parts.join('.');
 }
