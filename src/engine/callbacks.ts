@@ -8,7 +8,7 @@ import { locationScans, placeholdersFor } from './context.js';
 import type { CallbackEvent } from './filename.js';
 import { parseMigrationFilename } from './filename.js';
 import { inTransaction } from './lock.js';
-import { compareText, filesystemPath, locationRoots, readWithScriptConfig, scanLocation } from './resolver.js';
+import { compareText, filesystemPath, locationRoots, readWithScriptConfig, scanLocation, scriptPath } from './resolver.js';
 import { prepareStatements, runScript, ScriptStatementError } from './script.js';
 
 /** A SQL callback script (`beforeMigrate.sql`, `afterEachMigrate__Grants.sql`), found but not yet read. */
@@ -68,7 +68,7 @@ async function scan(ctx: EngineContext, root: string): Promise<CallbackScript[]>
   const scripts: CallbackScript[] = [];
   for (const { file, name } of await scanLocation(root, ctx.config, locationScans(ctx))) {
     if (name?.kind !== 'callback') continue;
-    scripts.push({ event: name.event, description: name.description, script: path.relative(root, file).split(path.sep).join('/'), physicalPath: file });
+    scripts.push({ event: name.event, description: name.description, script: scriptPath(root, file), physicalPath: file });
   }
   return scripts;
 }

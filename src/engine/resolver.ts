@@ -145,7 +145,7 @@ function sqlMigration(name: MigrationName, script: string, file: string, { scrip
 }
 
 /** The script's path relative to its location, with `/` separators: what the history records. */
-function scriptPath(root: string, file: string): string {
+export function scriptPath(root: string, file: string): string {
   // listFiles joined the file onto the root; path.relative would normalise both again.
   const relative = file.startsWith(root) && file[root.length] === path.sep ? file.slice(root.length + 1) : path.relative(root, file);
   return path.sep === '/' ? relative : relative.split(path.sep).join('/');
