@@ -240,7 +240,7 @@ export interface Workspace {
   /** Writes (or overwrites) files of a migration folder; returns the -locations argument. */
   location(name: string, files: Record<string, string | Buffer>): string;
   /** A database `${prefix}_${name}` and the folder `name`, and the CLI pointed at both. */
-  place(prefix: string, name: string, files: Record<string, string>, timeoutMs: number): Promise<Place>;
+  place(prefix: string, name: string, files: Record<string, string | Buffer>, timeoutMs: number): Promise<Place>;
 }
 
 export interface Place {

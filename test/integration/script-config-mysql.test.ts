@@ -6,7 +6,7 @@
  */
 import type { RowDataPacket } from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
-import { runCli, type CliResult, expectExit, expectNoStackTrace } from '../helpers/cli.js';
+import { expectExit, expectNoStackTrace } from '../helpers/cli.js';
 import { requireMysqlServers, useWorkspace, type TestDatabase } from '../helpers/mysql.js';
 import { flywayChecksum } from '../helpers/output.js';
 
@@ -15,11 +15,7 @@ const servers = await requireMysqlServers();
 describe.concurrent.each(servers)('script configuration on $label', (server) => {
   const workspace = useWorkspace(server, 'godwit-script-config-mysql-');
 
-  async function place(name: string, files: Record<string, string | Buffer>): Promise<{ db: TestDatabase; godwit: (args: string[]) => Promise<CliResult> }> {
-    const db = await workspace.database(`sc_${name}`);
-    const location = workspace.location(name, files);
-    return { db, godwit: (args) => runCli([...db.args, location, ...args], { timeoutMs: 30_000 }) };
-  }
+  const place = (name: string, files: Record<string, string | Buffer>) => workspace.place('sc', name, files, 30_000);
 
   async function query(db: TestDatabase, sql: string): Promise<Record<string, unknown>[]> {
     const [found] = await db.client.query<RowDataPacket[]>(sql);
