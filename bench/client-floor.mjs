@@ -2,37 +2,20 @@
 // same loop over node-postgres, and godwit, each applying W1 in godwit's statements (psql in its own),
 // with the server's own time per run summed from its log. See bench/README.md ("client floor").
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { timed } from './lib/measure.mjs';
 import { databases } from './lib/databases.mjs';
+import { HISTORY_DDL, lockAndRead, rowAndCommit, versionedFiles } from './lib/history-model.mjs';
 import { median } from './lib/stats.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = dirname(here);
-const LOCK_ID = 77433833903597;
-const HISTORY_COLUMNS = 'installed_rank, version, description, type, script, checksum, installed_by, installed_on, execution_time, success';
 
-/**
- * One migration as godwit sends it: BEGIN with the lock and the read of newer history rows, the script,
- * then the history row with the COMMIT. Values are the loop's own numbers, never outside input.
- */
+/** One migration as godwit sends it, in its three round trips: lock and read, the script, row and COMMIT. */
 function migrationQueries(rank, script, file) {
-  return [
-    `BEGIN;\nSELECT pg_try_advisory_xact_lock(${LOCK_ID}) AS locked;\nSELECT ${HISTORY_COLUMNS} FROM history WHERE installed_rank > ${rank - 1} ORDER BY installed_rank`,
-    script,
-    `INSERT INTO history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES (${rank}, '${rank}', 'migration', 'SQL', '${file}', 0, current_user, 0, true);\nCOMMIT`,
-  ];
-}
-
-const HISTORY_DDL = `CREATE TABLE history (installed_rank int PRIMARY KEY, version varchar(50), description varchar(200) NOT NULL, type varchar(20) NOT NULL,
-  script varchar(1000) NOT NULL, checksum int, installed_by varchar(100) NOT NULL, installed_on timestamp NOT NULL DEFAULT now(),
-  execution_time int NOT NULL, success boolean NOT NULL); CREATE INDEX history_s_idx ON history (success)`;
-
-function migrationFiles(dir) {
-  const version = (f) => Number(/^V(\d+)__/.exec(f)?.[1]);
-  return readdirSync(dir).filter((f) => /^V\d+__.*\.sql$/.test(f)).sort((a, b) => version(a) - version(b));
+  return [lockAndRead(rank - 1).join(';\n'), script, rowAndCommit(rank, file).join(';\n')];
 }
 
 /** The loop a child process runs: `node client-floor.mjs --loop=raw|pg DB DIR`. */
@@ -40,12 +23,11 @@ async function loop(kind, db, dir) {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: db });
   await client.connect();
-  await client.query(HISTORY_DDL);
+  await client.query(HISTORY_DDL.join(';\n'));
   let send = (sql) => client.query(sql);
   if (kind === 'raw') send = rawSender(client);
-  const files = migrationFiles(dir);
-  for (const [i, file] of files.entries()) {
-    for (const sql of migrationQueries(i + 1, readFileSync(join(dir, file), 'utf8'), file)) await send(sql);
+  for (const [i, file] of versionedFiles(dir).entries()) {
+    for (const sql of migrationQueries(i + 1, readFileSync(join(dir, file.name), 'utf8'), file)) await send(sql);
   }
   process.exit(0);
 }

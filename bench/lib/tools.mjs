@@ -1,7 +1,8 @@
 // Every program the benchmark times, and how each one applies a workload folder written by gen.py.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { HISTORY_DDL, lockAndRead, rowAndCommit, versionedFiles } from './history-model.mjs';
 
 function output(cmd, args) {
   const result = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -116,8 +117,6 @@ export function toolsFor(repo, peers) {
   ];
 }
 
-const HISTORY = '"public"."flyway_schema_history"';
-
 /**
  * psql applying the flyway/ files with the statements godwit sends around each one, grouped into
  * godwit's round trips with `\;`: BEGIN, the advisory lock and the read of newer history rows; the
@@ -127,21 +126,11 @@ const HISTORY = '"public"."flyway_schema_history"';
 function historyScript(dir) {
   const file = join(dir, 'psql-history', 'apply.sql');
   if (existsSync(file)) return file;
-  const scripts = readdirSync(join(dir, 'flyway'))
-    .map((name) => ({ name, version: /^V(\d+)__/.exec(name)?.[1] }))
-    .filter((f) => f.version !== undefined)
-    .sort((a, b) => Number(a.version) - Number(b.version));
-  const columns = '"installed_rank", "version", "description", "type", "script", "checksum", "installed_by", "installed_on", "execution_time", "success"';
-  const lines = [
-    '\\set ON_ERROR_STOP on',
-    `CREATE TABLE ${HISTORY} ("installed_rank" INT NOT NULL, "version" VARCHAR(50), "description" VARCHAR(200) NOT NULL, "type" VARCHAR(20) NOT NULL, "script" VARCHAR(1000) NOT NULL, "checksum" INTEGER, "installed_by" VARCHAR(100) NOT NULL, "installed_on" TIMESTAMP NOT NULL DEFAULT now(), "execution_time" INTEGER NOT NULL, "success" BOOLEAN NOT NULL);`,
-    `ALTER TABLE ${HISTORY} ADD CONSTRAINT "flyway_schema_history_pk" PRIMARY KEY ("installed_rank");`,
-    `CREATE INDEX "flyway_schema_history_s_idx" ON ${HISTORY} ("success");`,
-  ];
-  scripts.forEach((f, i) => {
-    lines.push(`BEGIN \\; SELECT pg_try_advisory_xact_lock(77433833903597) \\; SELECT ${columns} FROM ${HISTORY} WHERE "installed_rank" > ${i} ORDER BY "installed_rank";`);
+  const lines = ['\\set ON_ERROR_STOP on', ...HISTORY_DDL.map((statement) => `${statement};`)];
+  versionedFiles(join(dir, 'flyway')).forEach((f, i) => {
+    lines.push(`${lockAndRead(i).join(' \\; ')};`);
     lines.push(`\\ir ../flyway/${f.name}`);
-    lines.push(`INSERT INTO ${HISTORY} ("installed_rank", "version", "description", "type", "script", "checksum", "installed_by", "execution_time", "success") VALUES (${i + 1}, '${f.version}', 'd', 'SQL', '${f.name}', 0, current_user, 1, true) \\; COMMIT;`);
+    lines.push(`${rowAndCommit(i + 1, f).join(' \\; ')};`);
   });
   mkdirSync(join(dir, 'psql-history'), { recursive: true });
   writeFileSync(file, `${lines.join('\n')}\n`);
