@@ -42,6 +42,20 @@ export class BatchStatementError extends Error {
   }
 }
 
+/**
+ * A COMMIT held back by Dialect.commitLater, or the history row held back with it, was refused when it
+ * travelled with a later call: that transaction rolled back, and nothing of the later call ran.
+ */
+export class HeldCommitError extends Error {
+  readonly sqlState: string | null;
+
+  constructor(readonly error: StatementError) {
+    super(error.message, { cause: error });
+    this.name = 'HeldCommitError';
+    this.sqlState = error.sqlState;
+  }
+}
+
 export interface SessionInfo {
   /** The user the server sees: installed_by and ${flyway:user}. */
   user: string;
@@ -141,7 +155,17 @@ export interface Dialect {
   deleteHistoryRows(schema: string, table: string, installedRanks: number[]): Promise<void>;
 
   begin(): Promise<void>;
+  /** A refused COMMIT is a StatementError (or a HeldCommitError, for an earlier one held back). */
   commit(): Promise<void>;
+  /**
+   * Ends the transaction as commit() does, but may hold the COMMIT back to travel with whatever is sent
+   * next (between migrations: the next one's BEGIN, lock and history read), which saves a round trip
+   * per migration. `landed` is called once it went through. A refused one fails the call it travelled
+   * with as a HeldCommitError, before anything of that call ran; rollback() and flush() send it alone.
+   */
+  commitLater(landed: () => void): Promise<void>;
+  /** Sends a COMMIT that commitLater held back, if there is one. */
+  flush(): Promise<void>;
   rollback(): Promise<void>;
 
   /** Cuts a script into statements. Throws ScriptError naming `file` and the line for unterminated text. */

@@ -165,6 +165,11 @@ export function recordingDialect(dialect: Dialect, output: DryRunOutput, initSql
     },
     begin: async () => emit(await render.begin()),
     commit: async () => emit(await render.commit()),
+    commitLater: async (landed) => {
+      emit(await render.commit());
+      landed();
+    },
+    flush: async () => undefined,
     rollback: async () => emit(await render.rollback()),
     execute: async (statement) => run(statement),
     executeBatch: async (batch) => {

@@ -3,6 +3,12 @@ import type { EngineContext } from './context.js';
 export interface LockedWorkOptions {
   /** Run `work` inside one transaction that commits only if it succeeds. */
   transaction: boolean;
+  /**
+   * With a transaction: its COMMIT may be held back to travel with whatever is sent next
+   * (Dialect.commitLater), and this is called once it went through. The caller flushes the dialect
+   * when nothing else follows.
+   */
+  landed?: () => void;
 }
 
 /**
@@ -25,23 +31,26 @@ export async function withLock<T>(ctx: EngineContext, options: LockedWorkOptions
     return inTransaction(ctx, async () => {
       await dialect.acquireLock(history.schema, history.table, { ...lockOptions, mode: 'transaction' });
       return work();
-    });
+    }, options.landed);
   }
 
   await dialect.acquireLock(history.schema, history.table, { ...lockOptions, mode: 'session' });
   try {
-    return options.transaction ? await inTransaction(ctx, work) : await work();
+    const result = options.transaction ? await inTransaction(ctx, work) : await work();
+    options.landed?.();
+    return result;
   } finally {
     await dialect.releaseLock(history.schema, history.table);
   }
 }
 
-/** Commits what `work` did, or rolls all of it back and rethrows. */
-export async function inTransaction<T>(ctx: EngineContext, work: () => Promise<T>): Promise<T> {
+/** Commits what `work` did (see LockedWorkOptions.landed), or rolls all of it back and rethrows. */
+export async function inTransaction<T>(ctx: EngineContext, work: () => Promise<T>, landed?: () => void): Promise<T> {
   await ctx.dialect.begin();
   try {
     const result = await work();
-    await ctx.dialect.commit();
+    if (landed === undefined) await ctx.dialect.commit();
+    else await ctx.dialect.commitLater(landed);
     return result;
   } catch (error) {
     await ctx.dialect.rollback().catch(() => undefined);

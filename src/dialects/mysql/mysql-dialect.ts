@@ -352,6 +352,14 @@ export class MysqlDialect implements Dialect {
     this.autocommit = true;
   }
 
+  /** Sent at once: whether autocommit must be switched back on depends on the COMMIT's reply (see commit). */
+  async commitLater(landed: () => void): Promise<void> {
+    await this.commit();
+    landed();
+  }
+
+  async flush(): Promise<void> {}
+
   async rollback(): Promise<void> {
     this.transactionOpen = false;
     await this.db.query('ROLLBACK');

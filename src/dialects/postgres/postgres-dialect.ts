@@ -3,7 +3,7 @@ import { ConnectionError, LockTimeoutError } from '../../errors.js';
 import type { AppliedMigration, NewHistoryRow } from '../../engine/types.js';
 import { MigrationVersion } from '../../engine/version.js';
 import type { Dialect, DialectRenderer, LockOptions, SessionInfo, SqlStatement } from '../dialect.js';
-import { BatchStatementError, StatementError } from '../dialect.js';
+import { BatchStatementError, HeldCommitError, StatementError } from '../dialect.js';
 import type { SplitPass } from '../statement-stream.js';
 import { batchText, statementAt } from '../batch-text.js';
 import { javaStringHash } from '../java-hash.js';
@@ -56,6 +56,13 @@ export class PostgresDialect implements Dialect {
    * granted, and a read that ran without it is thrown away. Anything else sent first takes it alone.
    */
   private pendingLock: PendingLock | undefined;
+  /**
+   * A COMMIT held back by commitLater: the first `count` statements of `ahead` end that transaction (its
+   * history row and the COMMIT), and `landed` is called once they went through.
+   */
+  private held: { count: number; landed: () => void } | undefined;
+  /** A held COMMIT was refused: the BEGIN that travelled after it never ran, so there is nothing to roll back. */
+  private begunInVain = false;
 
   constructor(
     private readonly connector: PgConnector,
@@ -73,6 +80,7 @@ export class PostgresDialect implements Dialect {
   async connect(): Promise<void> {
     this.ahead = [];
     this.pendingLock = undefined;
+    this.held = undefined;
     this.transactionOpen = false;
     this.connection = await this.connector();
     const queryBatch = this.connection.queryBatch;
@@ -102,15 +110,40 @@ export class PostgresDialect implements Dialect {
     const db = this.db;
     const ahead = this.ahead.splice(0);
     if (ahead.length === 0 || !db.queryBatch) return db.query(sql, params);
-    if (params === undefined || params.length === 0) return lastOf(await db.queryBatch([...ahead, sql].join(';\n')));
-    await db.queryBatch(ahead.join(';\n'));
+    if (params === undefined || params.length === 0) return lastOf(await this.sendAhead(db.queryBatch, [...ahead, sql]));
+    await this.sendAhead(db.queryBatch, ahead);
     return db.query(sql, params);
   }
 
-  private async flush(): Promise<void> {
+  async flush(): Promise<void> {
     await this.settleLock();
     const ahead = this.ahead.splice(0);
-    if (ahead.length > 0) await this.db.queryBatch?.(ahead.join(';\n'));
+    const queryBatch = this.db.queryBatch;
+    if (ahead.length > 0 && queryBatch) await this.sendAhead(queryBatch, ahead);
+  }
+
+  /**
+   * Sends statements that start with what was held back, as one multi-statement query. When they start
+   * with a held COMMIT, the server's count of completed statements tells whether that transaction
+   * committed before anything failed.
+   */
+  private async sendAhead(queryBatch: (sql: string) => Promise<QueryResult[]>, statements: string[]): Promise<QueryResult[]> {
+    const held = this.held;
+    this.held = undefined;
+    try {
+      const results = await queryBatch(statements.join(';\n'));
+      held?.landed();
+      return results;
+    } catch (error) {
+      if (held === undefined) throw error;
+      const completed = (error as { completed?: unknown }).completed;
+      if (typeof completed === 'number' && completed >= held.count) {
+        held.landed();
+        throw error;
+      }
+      this.begunInVain = this.transactionOpen;
+      throw new HeldCommitError(toStatementError(error));
+    }
   }
 
   /** Takes a lock asked for but not sent yet, before anything that must run under it. */
@@ -124,6 +157,7 @@ export class PostgresDialect implements Dialect {
   async close(): Promise<void> {
     this.ahead = [];
     this.pendingLock = undefined;
+    this.held = undefined;
     const connection = this.connection;
     this.connection = undefined;
     await connection?.close();
@@ -299,7 +333,7 @@ export class PostgresDialect implements Dialect {
     const queryBatch = this.db.queryBatch;
     if (lock === undefined || queryBatch === undefined) return this.send(sql);
     this.pendingLock = undefined;
-    const results = await queryBatch([...this.ahead.splice(0), `SELECT ${lockFunction(lock.options)}(${lock.id}) AS locked`, sql].join(';\n'));
+    const results = await this.sendAhead(queryBatch, [...this.ahead.splice(0), `SELECT ${lockFunction(lock.options)}(${lock.id}) AS locked`, sql]);
     if (results.at(-2)?.rows[0]?.locked) return lastOf(results);
     await this.takeLock(lock, 1);
     return this.send(sql);
@@ -323,20 +357,57 @@ export class PostgresDialect implements Dialect {
 
   async begin(): Promise<void> {
     this.transactionOpen = true;
+    this.begunInVain = false;
     if (this.db.queryBatch) this.ahead.push('BEGIN');
     else await this.send('BEGIN');
   }
 
   async commit(): Promise<void> {
     this.transactionOpen = false;
-    await this.send('COMMIT');
+    try {
+      await this.send('COMMIT');
+    } catch (error) {
+      if (error instanceof HeldCommitError) throw error;
+      throw toStatementError(error);
+    }
   }
 
-  /** What is held back belongs to the transaction being rolled back: it is dropped, not sent. */
+  /**
+   * The COMMIT and the history row before it wait in `ahead` for the next round trip: between
+   * migrations that is the next one's BEGIN, lock and history read.
+   */
+  async commitLater(landed: () => void): Promise<void> {
+    if (!this.db.queryBatch) {
+      await this.commit();
+      landed();
+      return;
+    }
+    this.transactionOpen = false;
+    this.ahead.push('COMMIT');
+    const earlier = this.held?.landed;
+    this.held = {
+      count: this.ahead.length,
+      landed: earlier === undefined ? landed : () => (earlier(), landed()),
+    };
+  }
+
+  /**
+   * What is held back for the transaction being rolled back is dropped, not sent; a COMMIT held back
+   * before it, of an earlier transaction, still goes.
+   */
   async rollback(): Promise<void> {
     this.transactionOpen = false;
     this.pendingLock = undefined;
     const ahead = this.ahead.splice(0);
+    if (this.held !== undefined) {
+      this.ahead = ahead.slice(0, this.held.count);
+      await this.flush();
+      return;
+    }
+    if (this.begunInVain) {
+      this.begunInVain = false;
+      return;
+    }
     if (ahead[0] === 'BEGIN') return;
     await this.send('ROLLBACK');
   }

@@ -30,7 +30,9 @@ export function failureMessage(
     `Line       : ${error.line}`,
     `Statement  : ${firstLine(error.statement.sql)}`,
   ];
-  // A code migration that threw outside a query: no statement, and maybe no line, to show.
-  if (error.statement.sql === '') lines.splice(error.line === 0 ? -2 : -1);
+  // A code migration that threw outside a query has no statement to show; it, or a refused COMMIT,
+  // may have no line either.
+  if (error.statement.sql === '') lines.pop();
+  if (error.line === 0) lines.splice(lines.indexOf(`Line       : 0`), 1);
   return lines.join('\n');
 }

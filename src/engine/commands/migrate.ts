@@ -17,6 +17,7 @@ import { emitProgress } from '../events.js';
 import type { Snapshot } from '../snapshot.js';
 import { infosFor, operationBase, readSnapshot, resolveAll } from '../snapshot.js';
 import type { AppliedMigration, ResolvedMigration } from '../types.js';
+import { HeldCommitError, StatementError } from '../../dialects/dialect.js';
 import { isReservedTarget, MigrationVersion } from '../version.js';
 import { writeBaseline } from './baseline.js';
 import { nonEmptySchemas, createMissingSchemas } from './prepare-schemas.js';
@@ -120,6 +121,11 @@ export interface LockedScript {
   events: { before: CallbackEvent; after: CallbackEvent; error: CallbackEvent };
   /** Reports the failure as Flyway does and builds the error to throw. */
   failed(error: ScriptStatementError, rolledBack: boolean): MigrationFailedError;
+  /**
+   * Given, the COMMIT may be held back to travel with the next round trip (see LockedWorkOptions), and
+   * this is called with the execution time once it went through; the caller flushes the dialect.
+   */
+  landed?: (executionTime: number) => void;
 }
 
 /**
@@ -157,8 +163,11 @@ export async function runLocked(ctx: EngineContext, job: LockedScript): Promise<
   const { history, dialect, log } = ctx;
   const { script } = job;
   let executionTime = 0;
+  let recorded = false;
+  const landed = job.landed;
+  const options = { transaction: script.transactional, landed: landed && (() => recorded && landed(executionTime)) };
   try {
-    return await withLock(ctx, { transaction: script.transactional }, async () => {
+    return await withLock(ctx, options, async () => {
       const rows = job.known ? await history.readAfter(job.known) : await history.read();
       const announcement = job.announce(rows);
       if (announcement === null) return null;
@@ -181,9 +190,12 @@ export async function runLocked(ctx: EngineContext, job: LockedScript): Promise<
       }
       executionTime = Math.round(performance.now() - started);
       await history.append(rows, { ...job.row, executionTime, success: true });
+      recorded = true;
       return executionTime;
     });
-  } catch (error) {
+  } catch (caught) {
+    // Once the row is written, what remains to fail is the COMMIT (a deferred constraint, mostly).
+    const error = recorded && caught instanceof StatementError ? refusedCommit(caught) : caught;
     if (!(error instanceof ScriptStatementError)) throw error;
     const rolledBack = script.transactional && dialect.supportsTransactionalDdl;
     const failure = job.failed(error, rolledBack);
@@ -193,16 +205,22 @@ export async function runLocked(ctx: EngineContext, job: LockedScript): Promise<
   }
 }
 
+/** A COMMIT the database refused, as the failing statement of the script it would have committed. */
+function refusedCommit(error: StatementError): ScriptStatementError {
+  return new ScriptStatementError({ sql: 'COMMIT', line: 0, nonTransactional: false }, 0, error);
+}
+
 /**
  * Applies one prepared migration under the lock. Returns the history as it now stands (the rows read
  * under the lock plus the one written) and whether rows of another process showed up in it, or null
  * when another process got there first. `planned` is the info the caller picked `script` by, from
  * `known`: while the read under the lock finds nothing new, it still holds and is not rebuilt.
  */
-async function applyOne(ctx: EngineContext, resolved: ResolvedMigration[], target: string, planned: MigrationInfo, script: PreparedMigration, known: KnownHistory, done: MigrateOutput[]): Promise<KnownHistory | null> {
+async function applyOne(ctx: EngineContext, resolved: ResolvedMigration[], target: string, planned: MigrationInfo, script: PreparedMigration, known: KnownHistory, done: MigrateOutput[], holding: Holding): Promise<KnownHistory | null> {
   const migration = script.migration;
   let underLock: AppliedMigration[] = [];
   const row = rowFor(ctx, migration);
+  let hasLanded = false;
   const executionTime = await runLocked(ctx, {
     script,
     row,
@@ -217,10 +235,16 @@ async function applyOne(ctx: EngineContext, resolved: ResolvedMigration[], targe
       return `Migrating schema ${quotedSchema(ctx)} ${describeMigration(migration)}${outOfOrder ? ' [out of order]' : ''}${script.transactional ? '' : ' [non-transactional]'}`;
     },
     failed: (error, rolledBack) => migrationFailed(ctx, migration, error, rolledBack),
+    // Reported as applied only once committed: the next migration's first round trip carries the COMMIT.
+    landed: (time) => {
+      hasLanded = true;
+      if (holding.migration === migration) holding.migration = null;
+      emitProgress(ctx.progress, ctx.log, migration, { event: 'succeeded', executionTime: time });
+      done.push(output(ctx, migration, time));
+    },
   });
   if (executionTime === null) return null;
-  emitProgress(ctx.progress, ctx.log, migration, { event: 'succeeded', executionTime });
-  done.push(output(ctx, migration, executionTime));
+  if (!hasLanded) holding.migration = migration;
   const foreign = underLock.length !== known.rows.length;
   const installedRank = (foreign ? underLock.reduce((max, r) => Math.max(max, r.installedRank), 0) : known.lastRank) + 1;
   const stored = fitted({ ...row, executionTime, success: true });
@@ -239,6 +263,22 @@ async function applyOne(ctx: EngineContext, resolved: ResolvedMigration[], targe
     lastRank: installedRank,
     highest: migration.version !== null && isBelow(highest, migration.version) ? migration.version : highest,
   };
+}
+
+/** The migration whose COMMIT the dialect holds back (Dialect.commitLater), until it lands. */
+interface Holding {
+  migration: ResolvedMigration | null;
+}
+
+/**
+ * The COMMIT of the migration held back was refused where it travelled: that migration failed, and
+ * rolled back. Reported as its failure would have been had the COMMIT gone alone.
+ */
+async function heldCommitFailed(ctx: EngineContext, migration: ResolvedMigration, error: HeldCommitError): Promise<MigrationFailedError> {
+  const failure = migrationFailed(ctx, migration, refusedCommit(error.error), ctx.dialect.supportsTransactionalDdl);
+  emitProgress(ctx.progress, ctx.log, migration, { event: 'failed', error: failure });
+  await fireErrorCallbacks(ctx, 'afterEachMigrateError', failure);
+  return failure;
 }
 
 /**
@@ -313,7 +353,8 @@ export function migrationFailed(
   code = migration.kind === 'repeatable' ? 'FAILED_REPEATABLE_MIGRATION' : 'FAILED_VERSIONED_MIGRATION',
 ): MigrationFailedError {
   ctx.log.error(`${subject} failed! ${rolledBack ? 'Changes successfully rolled back.' : 'Please restore backups and roll back database and code!'}`);
-  const line = error instanceof CodeMigrationError ? error.codeLine : error.line;
+  // A refused COMMIT (line 0) belongs to the whole script, not to a line of it.
+  const line = error instanceof CodeMigrationError ? error.codeLine : error.line === 0 ? null : error.line;
   return new MigrationFailedError(
     code,
     failureMessage(migration, error),
@@ -410,6 +451,7 @@ export async function migrate(ctx: EngineContext): Promise<MigrateResult> {
 
   const done: MigrateOutput[] = [];
   let rows = initial.applied;
+  const holding: Holding = { migration: null };
   try {
     if (config.skipExecutingMigrations) {
       await recordAll(ctx, resolved, target, done);
@@ -445,13 +487,24 @@ export async function migrate(ctx: EngineContext): Promise<MigrateResult> {
           rows = fresh;
           continue;
         }
-        const applied = await applyOne(ctx, resolved, target, next, await prepareMigration(ctx, next.resolved), known, done);
+        const applied = await applyOne(ctx, resolved, target, next, await prepareMigration(ctx, next.resolved), known, done, holding);
         known = applied ?? knownHistory(await ctx.history.read());
         rows = known.rows;
         if (applied === null || applied.foreign) due = [];
       }
+      await ctx.dialect.flush();
     }
-  } catch (error) {
+  } catch (caught) {
+    let error = caught;
+    const held = holding.migration;
+    if (held !== null) {
+      // A failure of this process's own (an unreadable next script, …) still lets the last COMMIT go.
+      if (!(error instanceof HeldCommitError)) error = await ctx.dialect.flush().then(
+          () => error,
+          (flushed: unknown) => (flushed instanceof HeldCommitError ? flushed : error),
+        );
+      if (error instanceof HeldCommitError) error = await heldCommitFailed(ctx, held, error);
+    }
     // Flyway's failed-migrate JSON is the result so far plus the error: what did get applied.
     if (error instanceof MigrationFailedError) {
       const reached = config.group ? [] : done;
