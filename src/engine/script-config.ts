@@ -60,12 +60,8 @@ const HEADER_LINE = /^--[ \t]*flyway:([A-Za-z.]+)[ \t]*=(.*)$/;
  */
 export function parseHeader(text: string, file: string, replace: Replace): ScriptConfig {
   const entries: Entry[] = [];
-  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
-  for (const [index, line] of lines.entries()) {
-    const match = HEADER_LINE.exec(line.trim());
-    if (!match) break;
-    const location = `${file}:${index + 1}`;
-    entries.push({ key: match[1] ?? '', value: replace((match[2] ?? '').trim(), file), location });
+  for (const { match, index } of headerLines(text, /^\uFEFF/)) {
+    entries.push({ key: match[1] ?? '', value: replace((match[2] ?? '').trim(), file), location: `${file}:${index + 1}` });
   }
   return toScriptConfig(entries, file);
 }
@@ -73,12 +69,27 @@ export function parseHeader(text: string, file: string, replace: Replace): Scrip
 /** The encoding a header names, read before the script is decoded; its other keys are checked later. */
 export function headerEncoding(text: string): string | undefined {
   let encoding: string | undefined;
-  for (const line of text.replace(/^\uFEFF|^\xEF\xBB\xBF/, '').split(/\r\n|\r|\n/)) {
-    const match = HEADER_LINE.exec(line.trim());
-    if (!match) break;
+  for (const { match } of headerLines(text, /^\uFEFF|^\xEF\xBB\xBF/)) {
     if (match[1] === 'encoding' && (match[2] ?? '').trim() !== '') encoding = (match[2] ?? '').trim();
   }
   return encoding;
+}
+
+/**
+ * The header lines that open `text` after a `bom`, with their 0-based line numbers. Lines are cut one at
+ * a time: most scripts have no header, and their first line is all there is to look at.
+ */
+function* headerLines(text: string, bom: RegExp): Generator<{ match: RegExpExecArray; index: number }> {
+  const breaks = /\r\n|\r|\n/g;
+  breaks.lastIndex = bom.exec(text)?.[0].length ?? 0;
+  for (let index = 0; ; index++) {
+    const start = breaks.lastIndex;
+    const lineBreak = breaks.exec(text);
+    const match = HEADER_LINE.exec(text.slice(start, lineBreak?.index ?? text.length).trim());
+    if (!match) return;
+    yield { match, index };
+    if (!lineBreak) return;
+  }
 }
 
 /** The header's settings overridden by the `.conf` file's. */

@@ -70,6 +70,14 @@ describe('parseHeader', () => {
     expect(parseHeader('\n-- flyway:executeInTransaction=false\n', 'V1__a.sql', asIs)).toEqual({});
   });
 
+  it('takes CRLF and CR line breaks as line ends, and a header that is the whole text without a final one', () => {
+    const text = '-- flyway:executeInTransaction=false\r\n-- flyway:placeholderReplacement=false\rSELECT 1;\r\n';
+    expect(parseHeader(text, 'V1__a.sql', asIs)).toEqual({ executeInTransaction: false, placeholderReplacement: false });
+    expect(parseHeader('-- flyway:executeInTransaction=false', 'V1__a.sql', asIs)).toEqual({ executeInTransaction: false });
+    expect(parseHeader('-- flyway:encoding=UTF-8\r\n\r\n-- flyway:executeInTransaction=false\r\n', 'V1__a.sql', asIs)).toEqual({ encoding: 'UTF-8' });
+    expect(errorOf(() => parseHeader('-- flyway:encoding=UTF-8\r\n-- flyway:nope=1\r\n', 'V2__b.sql', asIs)).location).toBe('V2__b.sql:2');
+  });
+
   it('refuses an unknown key with the script line', () => {
     const error = errorOf(() => parseHeader('-- flyway:encoding=UTF-8\n-- flyway:shouldExecut=true\nSELECT 1;\n', 'V2__b.sql', asIs));
     expect(error.message).toBe("Unknown script configuration property 'shouldExecut' in V2__b.sql");
