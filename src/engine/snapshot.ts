@@ -31,7 +31,8 @@ export function resolveAll(ctx: EngineContext): Promise<ResolvedMigration[]> {
  * ranked above its rows are read (see readAfter); when there are none, its states stand as they are.
  */
 export async function readSnapshot(ctx: EngineContext, resolved: ResolvedMigration[], target = ctx.config.target, known?: Snapshot): Promise<Snapshot> {
-  const tableExists = (await ctx.dialect.schemaExists(ctx.history.schema)) && (await ctx.history.exists());
+  // No history table in a schema that does not exist: the catalog query answers both at once.
+  const tableExists = await ctx.history.exists();
   if (tableExists && known?.tableExists) {
     const applied = await ctx.history.readAfter(known.applied);
     if (applied.length === known.applied.length) return known;
