@@ -15,6 +15,15 @@ export function fitted(row: RowInput): RowInput {
   return { ...row, description, script };
 }
 
+/**
+ * The highest installed_rank of `rows`, -1 for none. Rows are in rank order wherever they come from:
+ * every read orders by it, and a written row goes at the end with the next rank. Looking at the last one
+ * keeps a run of a thousand migrations from scanning the history a thousand times.
+ */
+function lastRank(rows: AppliedMigration[]): number {
+  return rows.at(-1)?.installedRank ?? -1;
+}
+
 /** The flyway_schema_history table of one schema: the engine's view of it, over the dialect. */
 export class SchemaHistory {
   constructor(
@@ -49,8 +58,7 @@ export class SchemaHistory {
    * above the known ones are read. `known` must be rows read earlier plus this process's own committed ones.
    */
   async readAfter(known: AppliedMigration[]): Promise<AppliedMigration[]> {
-    const last = known.reduce((max, r) => Math.max(max, r.installedRank), -1);
-    return [...known, ...(await this.dialect.readHistory(this.schema, this.table, last))];
+    return [...known, ...(await this.dialect.readHistory(this.schema, this.table, lastRank(known)))];
   }
 
   /**
@@ -58,7 +66,7 @@ export class SchemaHistory {
    * schema marker on an empty table gets rank 0, as Flyway gives it.
    */
   async append(rows: AppliedMigration[], row: RowInput): Promise<number> {
-    const last = rows.reduce((max, r) => Math.max(max, r.installedRank), -1);
+    const last = lastRank(rows);
     const installedRank = last >= 0 ? last + 1 : row.type === 'SCHEMA' ? 0 : 1;
     await this.dialect.insertHistoryRow(this.schema, this.table, { ...fitted(row), installedRank });
     return installedRank;
