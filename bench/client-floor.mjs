@@ -7,18 +7,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { timed } from './lib/measure.mjs';
 import { databases } from './lib/databases.mjs';
-import { HISTORY_DDL, lockAndRead, rowAndCommit, versionedFiles } from './lib/history-model.mjs';
+import { HISTORY_DDL, roundTrips, versionedFiles } from './lib/history-model.mjs';
 import { median } from './lib/stats.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = dirname(here);
 
-/** One migration as godwit sends it, in its three round trips: lock and read, the script, row and COMMIT. */
-function migrationQueries(rank, script, file) {
-  return [lockAndRead(rank - 1).join(';\n'), script, rowAndCommit(rank, file).join(';\n')];
-}
-
-/** The loop a child process runs: `node client-floor.mjs --loop=raw|pg DB DIR`. */
+/** The loop a child process runs: `node client-floor.mjs --loop=raw|pg|pg1 DB DIR`. */
 async function loop(kind, db, dir) {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: db });
@@ -26,8 +21,13 @@ async function loop(kind, db, dir) {
   await client.query(HISTORY_DDL.join(';\n'));
   let send = (sql) => client.query(sql);
   if (kind === 'raw') send = rawSender(client);
-  for (const [i, file] of versionedFiles(dir).entries()) {
-    for (const sql of migrationQueries(i + 1, readFileSync(join(dir, file.name), 'utf8'), file)) await send(sql);
+  const trips = roundTrips(versionedFiles(dir));
+  const text = (trip) => (Array.isArray(trip) ? trip.join(';\n') : readFileSync(join(dir, trip.file.name), 'utf8'));
+  if (kind === 'pg1') {
+    // What one round trip per migration would reach: each file travels with the statements before it.
+    for (let i = 0; i < trips.length; i += 2) await send(i + 1 < trips.length ? `${text(trips[i])};\n${text(trips[i + 1])}` : text(trips[i]));
+  } else {
+    for (const trip of trips) await send(text(trip));
   }
   process.exit(0);
 }
@@ -113,13 +113,16 @@ async function measureAll(runs, workload) {
     psql: { cmd: 'psql', args: ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-U', 'postgres', '-f', 'apply.sql'], cwd: join(workload, 'psql'), dbArg: (db) => ['-d', db] },
     'node-raw': { cmd: 'node', args: [self, '--loop=raw'], cwd: flyway, dbArg: (db) => [db, flyway] },
     'node-pg': { cmd: 'node', args: [self, '--loop=pg'], cwd: flyway, dbArg: (db) => [db, flyway] },
+    'node-pg-1rt': { cmd: 'node', args: [self, '--loop=pg1'], cwd: flyway, dbArg: (db) => [db, flyway] },
     godwit: { cmd: 'node', args: [join(repo, 'bin', 'godwit.js'), '-locations=filesystem:.', 'migrate'], cwd: flyway, dbArg: (db) => [`-url=${databases.pg.jdbcUrl(db)}`] },
   };
+  const only = process.argv.find((a) => a.startsWith('--tools='))?.slice(8).split(',');
+  if (only) for (const name of Object.keys(tools)) if (!only.includes(name)) delete tools[name];
   const log = serverLog();
   const results = Object.fromEntries(Object.keys(tools).map((k) => [k, []]));
   for (let run = 0; run < runs; run++) {
     for (const [name, tool] of Object.entries(tools)) {
-      const db = `floor_${name.replace('-', '_')}_${run}`;
+      const db = `floor_${name.replaceAll('-', '_')}_${run}`;
       databases.pg.create(db);
       if (log) psqlDo('postgres', `ALTER DATABASE ${db} SET log_min_duration_statement = 0`);
       const from = log?.mark() ?? 0;

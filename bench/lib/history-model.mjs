@@ -24,15 +24,31 @@ export function versionedFiles(dir) {
     .sort((a, b) => Number(a.version) - Number(b.version));
 }
 
-/** BEGIN with the lock and the read of the rows above `rank`: the round trip before each migration. */
+/** BEGIN with the lock and the read of the rows above `rank`. */
 export function lockAndRead(rank) {
   return [`BEGIN`, `SELECT pg_try_advisory_xact_lock(${LOCK_ID})`, `SELECT ${HISTORY_COLUMNS} FROM ${HISTORY} WHERE "installed_rank" > ${rank} ORDER BY "installed_rank"`];
 }
 
-/** The history row of migration `rank` with the COMMIT: the round trip after it. Values are gen.py's names and numbers. */
+/** The history row of migration `rank` with the COMMIT. Values are gen.py's names and numbers. */
 export function rowAndCommit(rank, file) {
   return [
     `INSERT INTO ${HISTORY} ("installed_rank", "version", "description", "type", "script", "checksum", "installed_by", "execution_time", "success") VALUES (${rank}, '${file.version}', 'd', 'SQL', '${file.name}', 0, current_user, 1, true)`,
     'COMMIT',
   ];
+}
+
+/**
+ * godwit's round trips for `files`, in order: an array of statements sent as one text, or a file to
+ * send as it is. The history row and COMMIT of each migration travel with the next one's BEGIN, lock and
+ * read; the last ones go alone.
+ */
+export function roundTrips(files) {
+  const trips = [];
+  let previous = [];
+  files.forEach((file, i) => {
+    trips.push([...previous, ...lockAndRead(i)], { file });
+    previous = rowAndCommit(i + 1, file);
+  });
+  if (previous.length > 0) trips.push(previous);
+  return trips;
 }

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HISTORY_DDL, lockAndRead, rowAndCommit, versionedFiles } from './history-model.mjs';
+import { HISTORY_DDL, roundTrips, versionedFiles } from './history-model.mjs';
 
 function output(cmd, args) {
   const result = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -119,19 +119,17 @@ export function toolsFor(repo, peers) {
 
 /**
  * psql applying the flyway/ files with the statements godwit sends around each one, grouped into
- * godwit's round trips with `\;`: BEGIN, the advisory lock and the read of newer history rows; the
- * script (psql's own statement by statement); the history row with the COMMIT. Flyway's model costs
- * the server this much whatever the client: the row sets what godwit's own overhead is measured from.
+ * godwit's round trips with `\;` (see roundTrips): the previous migration's history row and COMMIT with
+ * BEGIN, the advisory lock and the read of newer history rows; then the script (psql's own statement by
+ * statement). Flyway's model costs the server this much whatever the client: the row sets what godwit's
+ * own overhead is measured from. Written afresh each time, so that it follows roundTrips.
  */
 function historyScript(dir) {
   const file = join(dir, 'psql-history', 'apply.sql');
-  if (existsSync(file)) return file;
   const lines = ['\\set ON_ERROR_STOP on', ...HISTORY_DDL.map((statement) => `${statement};`)];
-  versionedFiles(join(dir, 'flyway')).forEach((f, i) => {
-    lines.push(`${lockAndRead(i).join(' \\; ')};`);
-    lines.push(`\\ir ../flyway/${f.name}`);
-    lines.push(`${rowAndCommit(i + 1, f).join(' \\; ')};`);
-  });
+  for (const trip of roundTrips(versionedFiles(join(dir, 'flyway')))) {
+    lines.push(Array.isArray(trip) ? `${trip.join(' \\; ')};` : `\\ir ../flyway/${trip.file.name}`);
+  }
   mkdirSync(join(dir, 'psql-history'), { recursive: true });
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
