@@ -278,10 +278,14 @@ class MysqlSplitter {
     const head = this.head;
     head.push(token);
     if (head.length === 1 && (token === 'CREATE' || token === 'ALTER')) this.keep = PROGRAM_HEAD_TOKENS;
+    // Only CREATE, ALTER, BEGIN and `label :` can start a compound statement: the head of anything else
+    // (a million INSERTs) ends at its second token, sparing the upper-casing of the next three.
+    if (head.length === 2 && this.keep === HEAD_TOKENS && head[0] !== 'BEGIN' && token !== ':') this.keep = 2;
     if (token === 'BEGIN') this.headBeginAt = at;
     // Under another delimiter the author has marked where the program ends, as for the mysql client.
     if (this.delimiter !== ';' || this.compound) return;
-    if (PROGRAM_KINDS.has(token) && STORED_PROGRAM.test(head.join(' '))) {
+    // Only a CREATE or ALTER head can name a stored program; the Set would hash every other token.
+    if (this.keep === PROGRAM_HEAD_TOKENS && PROGRAM_KINDS.has(token) && STORED_PROGRAM.test(head.join(' '))) {
       this.compound = true;
     } else if (token === 'ATOMIC' && BEGIN_NOT_ATOMIC.test(head.join(' '))) {
       this.compound = true;
