@@ -375,6 +375,20 @@ END`,
     ],
   },
   {
+    name: 'a quoted label before BEGIN NOT ATOMIC; a colon or a program kind further on starts no block',
+    script: `\`outer block\` : BEGIN NOT ATOMIC SELECT 1; SELECT 2; END \`outer block\`;
+SELECT a : BEGIN NOT ATOMIC SELECT 3;
+INSERT INTO log VALUES ('CREATE PROCEDURE p() BEGIN', 1) : BEGIN NOT ATOMIC SELECT 4;
+DO 1; CREATE PROCEDURE p() SELECT 5;`,
+    expected: [
+      stmt('`outer block` : BEGIN NOT ATOMIC SELECT 1; SELECT 2; END `outer block`', 1),
+      stmt('SELECT a : BEGIN NOT ATOMIC SELECT 3', 2),
+      stmt(`INSERT INTO log VALUES ('CREATE PROCEDURE p() BEGIN', 1) : BEGIN NOT ATOMIC SELECT 4`, 3),
+      stmt('DO 1', 4),
+      stmt('CREATE PROCEDURE p() SELECT 5', 4),
+    ],
+  },
+  {
     name: 'MariaDB FOR loops end with END FOR; a CASE before FOR UPDATE closes with END',
     script: sql`CREATE PROCEDURE p()
 BEGIN
