@@ -1,3 +1,4 @@
+import { HeldCommitError } from '../dialects/dialect.js';
 import type { EngineContext } from './context.js';
 
 export interface LockedWorkOptions {
@@ -53,7 +54,11 @@ export async function inTransaction<T>(ctx: EngineContext, work: () => Promise<T
     else await ctx.dialect.commitLater(landed);
     return result;
   } catch (error) {
-    await ctx.dialect.rollback().catch(() => undefined);
+    // A rollback's own failure is dropped, except an earlier migration's held-back COMMIT refused on
+    // the way (it goes ahead of the rollback): that failure came first, and must be reported as its own.
+    await ctx.dialect.rollback().catch((refused: unknown) => {
+      if (refused instanceof HeldCommitError) throw refused;
+    });
     throw error;
   }
 }

@@ -8,6 +8,8 @@ import { HeldCommitError } from '../../src/dialects/dialect.js';
 import type { PgConnection, QueryResult } from '../../src/dialects/postgres/connection.js';
 import { PostgresDialect } from '../../src/dialects/postgres/postgres-dialect.js';
 import type { NewHistoryRow } from '../../src/engine/types.js';
+import type { EngineContext } from '../../src/engine/context.js';
+import { inTransaction } from '../../src/engine/lock.js';
 
 const TABLE = ['public', 'flyway_schema_history'] as const;
 const ROW: NewHistoryRow = { installedRank: 1, version: '1', description: 'one', type: 'SQL', script: 'V1__one.sql', checksum: 7, installedBy: null, executionTime: 3, success: true };
@@ -118,5 +120,18 @@ describe('PostgresDialect.commitLater', () => {
     await rolledBack.dialect.rollback();
     expect(rolledBack.batches.at(-1)!.map((s) => s.split(' ')[0])).toEqual(['INSERT', 'COMMIT']);
     expect(landed).toEqual(['flush', 'rollback']);
+  });
+
+  it('lets a refusal of the held COMMIT, sent by the rollback of a transaction that failed before sending anything, win over that failure', async () => {
+    const { batches, dialect, refuseNext } = recorder();
+    await dialect.connect();
+    await migrated(dialect, () => undefined);
+    refuseNext(1);
+    const ctx = { dialect } as unknown as EngineContext;
+    const failure = await inTransaction(ctx, async () => {
+      throw new Error('the next script could not be read');
+    }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(HeldCommitError);
+    expect(batches.at(-1)!.map((s) => s.split(' ')[0])).toEqual(['INSERT', 'COMMIT']);
   });
 });
