@@ -34,12 +34,20 @@ export function isIncomplete(error: unknown, piece: Piece): boolean {
   return !piece.final && error instanceof ScriptError;
 }
 
+/** Thrown for every construct still open at the end of a piece that more text follows (see unterminated). */
+const CONTINUES_IN_NEXT_PIECE = new ScriptError('SQL_PARSE_ERROR', 'The statement continues in the next piece of the script.');
+
 /**
- * What a splitter throws in a piece that more text follows, instead of building the ScriptError that an
- * unterminated construct would get: the error would be dropped (see isIncomplete), and building it costs
- * a stack and a line count each time a piece ends inside a string, a thousand times in a large script.
+ * A splitter's error for a construct still open where the text ends, `what` starting at `line()`. In a
+ * piece that more text follows, it is one shared error, which isIncomplete drops: building the real one
+ * costs a stack and a line count each time a piece ends inside a string, thousands of times in a large
+ * script.
  */
-export const CONTINUES_IN_NEXT_PIECE = new ScriptError('SQL_PARSE_ERROR', 'The statement continues in the next piece of the script.');
+export function unterminated(piece: Piece, file: string, line: () => number, what: string, hint: string, after = ''): ScriptError {
+  if (!piece.final) return CONTINUES_IN_NEXT_PIECE;
+  const at = line();
+  return new ScriptError('SQL_PARSE_ERROR', `Unterminated ${what} in ${file} starting at line ${at}${after}`, { hint, location: `${file}:${at}` });
+}
 
 const CR = 13;
 

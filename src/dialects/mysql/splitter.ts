@@ -2,7 +2,7 @@ import { ScriptError } from '../../errors.js';
 import type { SqlStatement } from '../dialect.js';
 import { LineCounter } from '../line-counter.js';
 import type { Piece, PieceResult, SplitPass } from '../statement-stream.js';
-import { CONTINUES_IN_NEXT_PIECE, isIncomplete, WHOLE_TEXT } from '../statement-stream.js';
+import { isIncomplete, unterminated, WHOLE_TEXT } from '../statement-stream.js';
 
 /*
  * Cuts a MySQL or MariaDB script into statements, as the mysql client and Flyway's MySQL parser do: at
@@ -449,12 +449,7 @@ class MysqlSplitter {
   }
 
   private unterminated(construct: string, at: number, hint: string): ScriptError {
-    if (!this.piece.final) return CONTINUES_IN_NEXT_PIECE;
-    const line = this.lines.lineAt(at);
-    return new ScriptError('SQL_PARSE_ERROR', `Unterminated ${construct} in ${this.file} starting at line ${line}`, {
-      hint,
-      location: `${this.file}:${line}`,
-    });
+    return unterminated(this.piece, this.file, () => this.lines.lineAt(at), construct, hint);
   }
 }
 

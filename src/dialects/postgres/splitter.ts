@@ -2,7 +2,7 @@ import { ScriptError } from '../../errors.js';
 import type { SqlStatement } from '../dialect.js';
 import { LineCounter } from '../line-counter.js';
 import type { Piece, PieceResult, SplitPass } from '../statement-stream.js';
-import { CONTINUES_IN_NEXT_PIECE, isIncomplete, WHOLE_TEXT } from '../statement-stream.js';
+import { isIncomplete, unterminated, WHOLE_TEXT } from '../statement-stream.js';
 
 /*
  * Cuts a PostgreSQL migration script into statements at top-level `;`, much as psql does.
@@ -276,11 +276,7 @@ class PostgresSplitter {
       }
       i = this.afterLineEnd(eol);
     }
-    throw new ScriptError(
-      'SQL_PARSE_ERROR',
-      `Unterminated COPY … FROM STDIN data in ${this.file} starting at line ${line}: no line holding only \\. ends it`,
-      { hint: 'End the data rows with a line containing only \\.', location: `${this.file}:${line}` },
-    );
+    throw unterminated(this.piece, this.file, () => line, 'COPY … FROM STDIN data', 'End the data rows with a line containing only \\.', ': no line holding only \\. ends it');
   }
 
   private isCopyTerminator(lineStart: number, eol: number): boolean {
@@ -441,12 +437,7 @@ class PostgresSplitter {
   }
 
   private unterminated(construct: string, at: number, hint: string): ScriptError {
-    if (!this.piece.final) return CONTINUES_IN_NEXT_PIECE;
-    const line = this.lines.lineAt(at);
-    return new ScriptError('SQL_PARSE_ERROR', `Unterminated ${construct} in ${this.file} starting at line ${line}`, {
-      hint,
-      location: `${this.file}:${line}`,
-    });
+    return unterminated(this.piece, this.file, () => this.lines.lineAt(at), construct, hint);
   }
 }
 
