@@ -43,6 +43,11 @@ function recorder() {
   };
 }
 
+/** The first word of each statement of a batch. */
+function verbs(batch: string[] | undefined): string[] {
+  return (batch ?? []).map((statement) => statement.split(' ')[0]!);
+}
+
 /** One migration's transaction up to its held-back COMMIT. */
 async function migrated(dialect: PostgresDialect, landed: () => void): Promise<void> {
   await dialect.begin();
@@ -70,7 +75,7 @@ describe('PostgresDialect.commitLater', () => {
 
     await nextStart(dialect);
     expect(batches).toHaveLength(2);
-    expect(batches[1]!.map((s) => s.split(' ')[0])).toEqual(['INSERT', 'COMMIT', 'BEGIN', 'SELECT', 'SELECT']);
+    expect(verbs(batches[1])).toEqual(['INSERT', 'COMMIT', 'BEGIN', 'SELECT', 'SELECT']);
     expect(batches[1]![3]).toMatch(/^SELECT pg_try_advisory_xact_lock\(\d+\)/);
     expect(batches[1]![4]).toMatch(/"installed_rank" > 1 /);
     expect(landed).toEqual(['1']);
@@ -110,7 +115,7 @@ describe('PostgresDialect.commitLater', () => {
     const landed: string[] = [];
     await migrated(flushed.dialect, () => landed.push('flush'));
     await flushed.dialect.flush();
-    expect(flushed.batches.at(-1)!.map((s) => s.split(' ')[0])).toEqual(['INSERT', 'COMMIT']);
+    expect(verbs(flushed.batches.at(-1))).toEqual(['INSERT', 'COMMIT']);
 
     const rolledBack = recorder();
     await rolledBack.dialect.connect();
@@ -118,7 +123,7 @@ describe('PostgresDialect.commitLater', () => {
     await rolledBack.dialect.begin();
     await rolledBack.dialect.acquireLock(...TABLE, { mode: 'transaction', retryCount: 0 });
     await rolledBack.dialect.rollback();
-    expect(rolledBack.batches.at(-1)!.map((s) => s.split(' ')[0])).toEqual(['INSERT', 'COMMIT']);
+    expect(verbs(rolledBack.batches.at(-1))).toEqual(['INSERT', 'COMMIT']);
     expect(landed).toEqual(['flush', 'rollback']);
   });
 
@@ -132,6 +137,6 @@ describe('PostgresDialect.commitLater', () => {
       throw new Error('the next script could not be read');
     }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(HeldCommitError);
-    expect(batches.at(-1)!.map((s) => s.split(' ')[0])).toEqual(['INSERT', 'COMMIT']);
+    expect(verbs(batches.at(-1))).toEqual(['INSERT', 'COMMIT']);
   });
 });
