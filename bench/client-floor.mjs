@@ -106,7 +106,8 @@ function psqlDo(db, sql) {
   if (result.status !== 0) throw new Error(result.stderr);
 }
 
-async function measureAll(runs, workload) {
+/** `only`: the names of the rows to time, or undefined for all of them. */
+async function measureAll(runs, workload, only) {
   const flyway = join(workload, 'flyway');
   const self = fileURLToPath(import.meta.url);
   const tools = {
@@ -116,7 +117,6 @@ async function measureAll(runs, workload) {
     'node-pg-1rt': { cmd: 'node', args: [self, '--loop=pg1'], cwd: flyway, dbArg: (db) => [db, flyway] },
     godwit: { cmd: 'node', args: [join(repo, 'bin', 'godwit.js'), '-locations=filesystem:.', 'migrate'], cwd: flyway, dbArg: (db) => [`-url=${databases.pg.jdbcUrl(db)}`] },
   };
-  const only = process.argv.find((a) => a.startsWith('--tools='))?.slice(8).split(',');
   if (only) for (const name of Object.keys(tools)) if (!only.includes(name)) delete tools[name];
   const log = serverLog();
   const results = Object.fromEntries(Object.keys(tools).map((k) => [k, []]));
@@ -160,6 +160,7 @@ if (loopArg) {
   await loop(loopArg.slice('--loop='.length), args[1], args[2]);
 } else {
   const runs = Number(args.find((a) => a.startsWith('--runs='))?.slice(7) ?? 5);
+  const only = args.find((a) => a.startsWith('--tools='))?.slice(8).split(',');
   const gen = args.find((a) => a.startsWith('--gen='))?.slice(6) ?? process.env.GODWIT_BENCH_GEN ?? join(repo, '..', 'shared', 'bench', 'gen.py');
   const workload = join(here, 'work', 'floor-w1');
   if (!existsSync(join(workload, 'manifest.json'))) {
@@ -167,6 +168,6 @@ if (loopArg) {
     if (made.status !== 0) throw new Error(`${gen} failed`);
   }
   const migrations = JSON.parse(readFileSync(join(workload, 'manifest.json'), 'utf8')).migrations;
-  const results = await measureAll(runs, workload);
+  const results = await measureAll(runs, workload, only);
   process.stdout.write(`W1 on PostgreSQL, ${migrations} migrations, medians of ${runs} interleaved runs:\n\n${table(results, migrations)}\n`);
 }
