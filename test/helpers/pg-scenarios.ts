@@ -17,6 +17,8 @@ export interface Scenarios {
   writeSet(name: string, files: Record<string, string | Buffer>): string;
   /** Runs the CLI on `dir` as the only location, managing `schema`. */
   godwit(dir: string, schema: string, args: string[]): Promise<CliResult>;
+  /** The tables of `schema` other than the history table, by name. */
+  tables(schema: string): Promise<string[]>;
 }
 
 /** Registers the database and folder of a suite (call it inside the describe). */
@@ -53,6 +55,13 @@ export function useScenarios(driver: Driver, prefix: string, setup?: (db: Target
     },
     godwit(dir, schema, args) {
       return database().cli([`-locations=filesystem:${dir}`, `-schemas=${schema}`, ...args]);
+    },
+    async tables(schema) {
+      const { rows } = await database().client.query<{ t: string }>(
+        "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = $1 AND table_name <> 'flyway_schema_history' ORDER BY 1",
+        [schema],
+      );
+      return rows.map((r) => r.t);
     },
   };
 }

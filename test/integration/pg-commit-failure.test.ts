@@ -20,12 +20,8 @@ describe.each(DRIVERS)('a refused COMMIT on $name', SUITE_OPTIONS, (driver) => {
   async function state(schema: string): Promise<{ history: string[]; tables: string[]; children: number }> {
     const client = scenarios.db.client;
     const history = await client.query<{ r: string }>(`SELECT installed_rank || '|' || coalesce(version, '') || '|' || CASE WHEN success THEN 't' ELSE 'f' END AS r FROM "${schema}".flyway_schema_history ORDER BY installed_rank`);
-    const tables = await client.query<{ t: string }>(
-      "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = $1 AND table_name <> 'flyway_schema_history' ORDER BY 1",
-      [schema],
-    );
     const children = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".child`);
-    return { history: history.rows.map((r) => r.r), tables: tables.rows.map((r) => r.t), children: children.rows[0]!.n };
+    return { history: history.rows.map((r) => r.r), tables: await scenarios.tables(schema), children: children.rows[0]!.n };
   }
 
   function expectCommitFailure(stderr: string, dir: string): void {

@@ -20,14 +20,6 @@ describe.each(DRIVERS)('undo -group=true on $name', SUITE_OPTIONS, (driver) => {
   const scenarios = useScenarios(driver, 'undo_group');
   const { writeSet, godwit } = scenarios;
 
-  async function tables(schema: string): Promise<string[]> {
-    const { rows } = await scenarios.db.client.query<{ t: string }>(
-      "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = $1 AND table_name <> 'flyway_schema_history' ORDER BY 1",
-      [schema],
-    );
-    return rows.map((r) => r.t);
-  }
-
   async function history(schema: string): Promise<string[]> {
     const { rows } = await scenarios.db.client.query<{ r: string }>(
       `SELECT version || '|' || type AS r FROM "${schema}".flyway_schema_history WHERE type <> 'SCHEMA' ORDER BY installed_rank`,
@@ -49,7 +41,7 @@ describe.each(DRIVERS)('undo -group=true on $name', SUITE_OPTIONS, (driver) => {
     expectExit(result, 0);
     expect(JSON.parse(result.stdout)).toMatchObject({ migrationsUndone: 2, targetSchemaVersion: '1', undoneMigrations: [{ version: '3' }, { version: '2' }] });
     expect(result.stderr).toContain('Undoing migration of schema "ug_ok" to version 3 - Create c\nUndoing migration of schema "ug_ok" to version 2 - Create b\n');
-    expect(await tables('ug_ok')).toEqual(['a']);
+    expect(await scenarios.tables('ug_ok')).toEqual(['a']);
     expect(await history('ug_ok')).toEqual(['1|SQL', '2|SQL', '3|SQL', '3|UNDO_SQL', '2|UNDO_SQL']);
   });
 
@@ -64,12 +56,12 @@ describe.each(DRIVERS)('undo -group=true on $name', SUITE_OPTIONS, (driver) => {
     expect(grouped.stderr).toContain('ERROR: Undo of migration of schema "ug_fail" to version 1 - Create a failed! Changes successfully rolled back.');
     expect(grouped.stderr).toContain('Line       : 2');
     expectNoStackTrace(grouped);
-    expect(await tables('ug_fail')).toEqual(['a', 'b', 'c']);
+    expect(await scenarios.tables('ug_fail')).toEqual(['a', 'b', 'c']);
     expect(await history('ug_fail')).toEqual(['1|SQL', '2|SQL', '3|SQL']);
 
     const each = await godwit(dir, 'ug_each', ['undo', '-target=1']);
     expectExit(each, 1);
-    expect(await tables('ug_each')).toEqual(['a']);
+    expect(await scenarios.tables('ug_each')).toEqual(['a']);
     expect(await history('ug_each')).toEqual(['1|SQL', '2|SQL', '3|SQL', '3|UNDO_SQL', '2|UNDO_SQL']);
   });
 
@@ -80,7 +72,7 @@ describe.each(DRIVERS)('undo -group=true on $name', SUITE_OPTIONS, (driver) => {
     expectExit(result, 1);
     expect(result.stderr).toContain('ERROR: Undo migration U2__Create_b.sql cannot run in a transaction, so it cannot be applied with group=true.');
     expectNoStackTrace(result);
-    expect(await tables('ug_nontx')).toEqual(['a', 'b', 'c']);
+    expect(await scenarios.tables('ug_nontx')).toEqual(['a', 'b', 'c']);
     expect(await history('ug_nontx')).toEqual(['1|SQL', '2|SQL', '3|SQL']);
   });
 });

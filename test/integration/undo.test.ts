@@ -33,14 +33,6 @@ describe.each(DRIVERS)('godwit undo on $name', SUITE_OPTIONS, (driver) => {
     return found;
   }
 
-  async function tables(schema: string): Promise<string[]> {
-    const { rows: found } = await scenarios.db.client.query<{ t: string }>(
-      `SELECT table_name AS t FROM information_schema.tables WHERE table_schema = $1 AND table_name <> 'flyway_schema_history' ORDER BY 1`,
-      [schema],
-    );
-    return found.map((r) => r.t);
-  }
-
   function json<T>(result: CliResult): T {
     return JSON.parse(result.stdout) as T;
   }
@@ -61,7 +53,7 @@ describe.each(DRIVERS)('godwit undo on $name', SUITE_OPTIONS, (driver) => {
     expect(undone.stdout).toContain('Current version of schema "u_main": 3\n');
     expect(undone.stdout).toContain('Undoing migration of schema "u_main" to version 3 - Create c\n');
     expect(undone.stdout).toMatch(new RegExp(`Successfully undid 1 migration to schema "u_main", now at version v2 ${DURATION}`));
-    expect(await tables('u_main')).toEqual(['a', 'b']);
+    expect(await scenarios.tables('u_main')).toEqual(['a', 'b']);
     const history = await rows('u_main');
     expect(history).toHaveLength(4);
     expect(history[3]).toEqual({ installed_rank: 4, version: '3', description: 'Create c', type: 'UNDO_SQL', script: 'U3__Create_c.sql', checksum: flywayChecksum(U3), success: true });
@@ -79,7 +71,7 @@ describe.each(DRIVERS)('godwit undo on $name', SUITE_OPTIONS, (driver) => {
     const again = await godwit(dir, 'u_main', ['migrate']);
     expectExit(again, 0);
     expect(again.stdout).toContain('Migrating schema "u_main" to version "3 - Create c"');
-    expect(await tables('u_main')).toEqual(['a', 'b', 'c']);
+    expect(await scenarios.tables('u_main')).toEqual(['a', 'b', 'c']);
     expect((await rows('u_main')).map((r) => `${r.version}|${r.type}`)).toEqual(['1|SQL', '2|SQL', '3|SQL', '3|UNDO_SQL', '3|SQL']);
 
     // -target=2: undo in reverse applied order down to version 2 included.
@@ -97,7 +89,7 @@ describe.each(DRIVERS)('godwit undo on $name', SUITE_OPTIONS, (driver) => {
         { version: '2', description: 'Create b', filepath: join(dir, 'U2__Create_b.sql') },
       ],
     });
-    expect(await tables('u_main')).toEqual(['a']);
+    expect(await scenarios.tables('u_main')).toEqual(['a']);
 
     // Version 1 has no undo file: refused, naming the file to create, and nothing recorded.
     const before = await rows('u_main');
@@ -123,14 +115,14 @@ describe.each(DRIVERS)('godwit undo on $name', SUITE_OPTIONS, (driver) => {
     expect(result.stdout).toContain('Undoing migration of schema "u_stop" to version 3 - Three');
     expect(result.stdout).toContain('Stopping at version 2: it has no undo migration.');
     expect(result.stdout).toMatch(new RegExp(`Successfully undid 1 migration to schema "u_stop", now at version v2 ${DURATION}`));
-    expect(await tables('u_stop')).toEqual(['one', 'two']);
+    expect(await scenarios.tables('u_stop')).toEqual(['one', 'two']);
 
     // An undo file changed after it ran no longer matches its UNDO_SQL row: validation refuses.
     writeFileSync(join(dir, 'U3__Three.sql'), 'DROP TABLE three CASCADE;\n');
     const changed = await godwit(dir, 'u_stop', ['undo', '-target=1']);
     expectExit(changed, 1);
     expect(changed.stderr).toContain('Migration checksum mismatch for migration version 3');
-    expect(await tables('u_stop')).toEqual(['one', 'two']);
+    expect(await scenarios.tables('u_stop')).toEqual(['one', 'two']);
   });
 
   it('rolls a failing undo back whole and records nothing', async () => {
@@ -147,7 +139,7 @@ describe.each(DRIVERS)('godwit undo on $name', SUITE_OPTIONS, (driver) => {
     expect(result.stderr).toContain('SQL State  : 42P01');
     expect(result.stderr).toContain('Line       : 2');
     expectNoStackTrace(result);
-    expect(await tables('u_fail')).toEqual(['t']);
+    expect(await scenarios.tables('u_fail')).toEqual(['t']);
     expect(await rows('u_fail')).toEqual(before);
   });
 
@@ -162,7 +154,7 @@ describe.each(DRIVERS)('godwit undo on $name', SUITE_OPTIONS, (driver) => {
     const result = await godwit(dir, 'u_failed', ['undo', '-validateOnMigrate=false']);
     expectExit(result, 1);
     expect(result.stderr).toContain('ERROR: Unable to undo: schema "u_failed" contains a failed migration to version 1 !');
-    expect(await tables('u_failed')).toEqual(['half']);
+    expect(await scenarios.tables('u_failed')).toEqual(['half']);
     expect(await rows('u_failed')).toHaveLength(1);
   });
 
