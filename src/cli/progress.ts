@@ -67,8 +67,12 @@ export class Progress {
     this.timer ??= setInterval(() => this.tick(), this.options.live ? 200 : 1_000).unref();
   }
 
-  /** The statement in flight came back, successfully or not. */
-  finished(): void {
+  /**
+   * A statement came back, successfully or not. A batch queued behind the one that came back has
+   * started since: its statement stays on show.
+   */
+  finished(statement: SqlStatement): void {
+    if (this.current.statement !== statement) return;
     this.current.statement = undefined;
     this.erase();
   }
