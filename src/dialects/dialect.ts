@@ -191,6 +191,13 @@ export interface Dialect {
    * sends statements one by one.
    */
   executeBatch?(statements: SqlStatement[]): Promise<void>;
+  /**
+   * Whether this batch may share the connection with a neighbour: be sent while the batch before it
+   * still runs, or have the next one sent while it runs, so that the server never waits for godwit in
+   * between. Only where, once either of the two fails, the server refuses the other: in PostgreSQL, a
+   * batch that cannot end the transaction. Absent: batches go one at a time.
+   */
+  mayQueueBatch?(statements: SqlStatement[]): boolean;
   /** Runs a configured SQL text (initSql) statement by statement. */
   executeScript(text: string, file: string): Promise<void>;
   /** Asks the server to cancel the statement in flight (signals). */

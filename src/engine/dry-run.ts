@@ -5,7 +5,7 @@ import type { AppliedMigration, NewHistoryRow } from './types.js';
 import { MigrationVersion } from './version.js';
 
 /** What a dry run still asks the database: reads and session set-up, which change no data. */
-const PASSED_THROUGH = new Set<string | symbol>(['connect', 'close', 'serverVersion', 'session', 'setTimeouts', 'quoteIdentifier', 'splitScript', 'splitPass', 'cancel', 'tableSize']);
+const PASSED_THROUGH = new Set<string | symbol>(['connect', 'close', 'serverVersion', 'session', 'setTimeouts', 'quoteIdentifier', 'splitScript', 'splitPass', 'cancel', 'tableSize', 'mayQueueBatch']);
 
 interface HistoryState {
   exists: boolean;

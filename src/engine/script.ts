@@ -170,18 +170,27 @@ function statementFailure(statement: SqlStatement, error: StatementError): Scrip
  * of about BATCH_CHARS, one round trip each; COPY with its rows, and statements that cannot run in a
  * transaction, go alone. A refused statement is reported as if it had run alone.
  */
-export async function runScript(ctx: EngineContext, script: { statements: SqlStatement[] | AsyncIterable<SqlStatement[]>; transactional: boolean }): Promise<void> {
+export async function runScript(ctx: Pick<EngineContext, 'dialect'>, script: { statements: SqlStatement[] | AsyncIterable<SqlStatement[]>; transactional: boolean }): Promise<void> {
   const { dialect } = ctx;
   let batch: SqlStatement[] = [];
   let chars = 0;
-  // The batch the server is running while the next one is read and cut: a large script then costs
-  // about the server's time or godwit's, whichever is larger, instead of their sum. It holds its
-  // failure, if any, until settled: the next batch is only sent after it succeeded.
-  let inFlight: Promise<{ failure: unknown } | null> | undefined;
-  const settle = async () => {
-    const outcome = await inFlight;
-    inFlight = undefined;
-    if (outcome) throw outcome.failure;
+  // Batches sent and not yet answered, oldest first: the server runs one while the next is read and
+  // cut, and, where the dialect allows, the one after it waits on the connection, so the server never
+  // waits for godwit between them. A large script then costs about the server's time or godwit's,
+  // whichever is larger, instead of their sum. Each holds its failure, if any, until settled.
+  const inFlight: Array<Promise<{ failure: unknown } | null>> = [];
+  // Whether the last batch sent may have the next one queued behind it (Dialect.mayQueueBatch).
+  let lastQueueable = false;
+  // Waits until at most `keep` batches are in flight. The first failure is thrown once every batch
+  // sent after it has ended too (refused, by then), as it would have been had none been sent.
+  const settle = async (keep: number) => {
+    while (inFlight.length > keep) {
+      const outcome = await inFlight.shift();
+      if (outcome) {
+        await Promise.all(inFlight.splice(0));
+        throw outcome.failure;
+      }
+    }
   };
   const runOne = async (statement: SqlStatement) => {
     try {
@@ -203,12 +212,16 @@ export async function runScript(ctx: EngineContext, script: { statements: SqlSta
     const statements = batch;
     batch = [];
     chars = 0;
-    await settle();
+    const queueable = statements.length > 1 && dialect.mayQueueBatch?.(statements) === true;
+    await settle(queueable && lastQueueable ? 1 : 0);
     if (statements.length === 1) return runOne(statements[0]!);
     if (statements.length === 0) return;
-    inFlight = runBatch(statements).then(
-      () => null,
-      (failure: unknown) => ({ failure }),
+    lastQueueable = queueable;
+    inFlight.push(
+      runBatch(statements).then(
+        () => null,
+        (failure: unknown) => ({ failure }),
+      ),
     );
   };
   const batching = script.transactional && dialect.executeBatch !== undefined;
@@ -227,11 +240,11 @@ export async function runScript(ctx: EngineContext, script: { statements: SqlSta
       }
     }
     await flush();
-    await settle();
+    await settle(0);
   } catch (error) {
-    // Whatever ended the loop, the batch in flight is waited for before anything else is sent (the
-    // rollback); its failure, if any, is the one reported, as it would have been without the overlap.
-    await settle();
+    // Whatever ended the loop, the batches in flight are waited for before anything else is sent (the
+    // rollback); their failure, if any, is the one reported, as it would have been without the overlap.
+    await settle(0);
     throw error;
   }
 }

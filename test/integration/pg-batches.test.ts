@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDatabaseUrl } from '../../src/config/jdbc-url.js';
+import { connectPgServer } from '../../src/dialects/postgres/pg-client.js';
 import { runCli } from '../helpers/cli.js';
 import { writeLocation } from '../helpers/locations.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/postgres.js';
@@ -77,5 +79,60 @@ describe.skipIf(server === null)('batched statements on PostgreSQL', () => {
     expect(result.stderr).toContain('V1__Big.sql at line 60002');
     const { rows } = await db.client.query("SELECT 1 FROM pg_tables WHERE schemaname = 'largeplaceholder' AND tablename = 't'");
     expect(rows).toHaveLength(0);
+  });
+
+  it('answers batches queued on one session in order, each with its own results and count of completed statements', async () => {
+    const session = await connectPgServer({ target: parseDatabaseUrl(db.jdbcUrl), user: db.user, password: db.password });
+    try {
+      const [slow, quick] = await Promise.all([session.queryBatch!('SELECT pg_sleep(0.2);\nSELECT 1 AS a'), session.queryBatch!('SELECT 2 AS b;\nSELECT 3 AS c')]);
+      expect(slow.map((r) => r.rows)).toEqual([[{ pg_sleep: '' }], [{ a: 1 }]]);
+      expect(quick.map((r) => r.rows)).toEqual([[{ b: 2 }], [{ c: 3 }]]);
+
+      await session.query('BEGIN');
+      const failing = session.queryBatch!('SELECT pg_sleep(0.2);\nSELECT 1/0;\nSELECT 2');
+      const behind = session.queryBatch!('SELECT 3;\nSELECT 4');
+      await expect(failing).rejects.toMatchObject({ code: '22012', completed: 1 });
+      await expect(behind).rejects.toMatchObject({ code: '25P02', completed: 0 });
+      await session.query('ROLLBACK');
+
+      // COPY, which node-postgres refuses while batches are queued, works again once they are answered.
+      await session.query('CREATE TEMP TABLE copied (n int)');
+      await session.copyFrom('COPY copied FROM STDIN', '1\n2\n');
+      expect((await session.query('SELECT sum(n)::int AS total FROM copied')).rows).toEqual([{ total: 3 }]);
+    } finally {
+      await session.close();
+    }
+  });
+
+  // A statement that fills a batch by itself: the statement after it starts the next one.
+  const fill = `SELECT '${'x'.repeat(33_000)}';`;
+
+  it('reports the failure of a batch, not that of the batch queued behind it, and keeps nothing of either', async () => {
+    const script = ['CREATE TABLE t (id int PRIMARY KEY);', 'INSERT INTO t VALUES (1);', 'SELECT pg_sleep(0.5);', 'INSERT INTO t VALUES (1);', fill, 'CREATE TABLE queued (id int);', fill, 'SELECT 1;'];
+    const error = await failure('queued', script.join('\n'));
+    expect(error.sqlState).toBe('23505');
+    expect(error.lineNumber).toBe(4);
+    const { rows } = await db.client.query("SELECT 1 FROM pg_tables WHERE tablename = 'queued'");
+    expect(rows).toHaveLength(0);
+  });
+
+  it('does not queue a batch that starts by ending the failed transaction: what follows would run outside it', async () => {
+    const script = ['CREATE TABLE t (id int PRIMARY KEY);', 'INSERT INTO t VALUES (1);', 'SELECT pg_sleep(0.5);', 'INSERT INTO t VALUES (1);', fill, 'COMMIT;', 'CREATE TABLE escaped (id int);', fill, 'SELECT 1;'];
+    const error = await failure('ending', script.join('\n'));
+    expect(error.sqlState).toBe('23505');
+    expect(error.lineNumber).toBe(4);
+    const { rows } = await db.client.query("SELECT 1 FROM pg_tables WHERE tablename = 'escaped'");
+    expect(rows, 'nothing after the failure ran').toHaveLength(0);
+  });
+
+  it('queues nothing behind a batch that ended the transaction: its failure must still stop the script', async () => {
+    const script = ['CREATE TABLE kept (id int);', 'COMMIT;', 'SELECT pg_sleep(0.5);', 'SELECT 1/0;', fill, 'CREATE TABLE escaped_after (id int);', fill, 'SELECT 1;'];
+    const location = writeLocation(root, 'ended', { 'V1__Ended.sql': script.join('\n') });
+    const result = await runCli([...db.args, location, '-schemas=ended', '-outputType=json', 'migrate']);
+    expect(result.code, result.stderr).toBe(1);
+    const { error } = JSON.parse(result.stdout) as { error: { lineNumber: number; sqlState: string } };
+    expect(error).toMatchObject({ sqlState: '22012', lineNumber: 4 });
+    const { rows } = await db.client.query("SELECT 1 FROM pg_tables WHERE tablename = 'escaped_after'");
+    expect(rows, 'nothing after the failure ran').toHaveLength(0);
   });
 });

@@ -13,7 +13,8 @@ export interface PgConnection {
   /**
    * Runs several statements sent as one text (the simple query protocol) and returns each one's result,
    * in order. A failure is thrown with `completed`, how many of the statements had finished before it;
-   * undefined when the driver cannot say.
+   * undefined when the driver cannot say. A call made while an earlier batch still runs is sent at once,
+   * behind it, and answered after it.
    */
   queryBatch?(sql: string): Promise<QueryResult[]>;
   /** Runs `COPY … FROM STDIN` with `data` as its input rows. */

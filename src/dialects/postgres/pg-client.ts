@@ -36,6 +36,19 @@ function clientConfig(options: PgServerOptions): pg.ClientConfig {
   };
 }
 
+/**
+ * One multi-statement query. Each statement ends with its own CommandComplete, also when the one after
+ * it fails: counting them names the failing statement, with or without an error position.
+ */
+class BatchQuery extends pg.Query {
+  completed = 0;
+
+  handleCommandComplete(message: unknown, connection: unknown): void {
+    this.completed++;
+    (pg.Query.prototype as unknown as { handleCommandComplete(m: unknown, c: unknown): void }).handleCommandComplete.call(this, message, connection);
+  }
+}
+
 /** A PostgreSQL server session over node-postgres, with COPY streamed by pg-copy-streams. */
 export async function connectPgServer(options: PgServerOptions): Promise<PgConnection> {
   const config = clientConfig(options);
@@ -49,30 +62,36 @@ export async function connectPgServer(options: PgServerOptions): Promise<PgConne
     throw new ConnectionError(connectionErrorMessage(error, config), { cause: error });
   }
   let open = true;
+  // Batches sent and not yet answered.
+  let batches = 0;
+  const pipelined = client as unknown as { pipeline: boolean };
   return {
     query: async (sql, params) => {
       const result = await client.query(sql, params);
       return { rows: result.rows as QueryResult['rows'], rowCount: result.rowCount ?? 0 };
     },
-    queryBatch: async (sql) => {
-      // Each statement of a multi-statement query ends with its own CommandComplete, also when the one
-      // after it fails: counting them names the failing statement, with or without an error position.
-      const connection = (client as unknown as { connection: NodeJS.EventEmitter }).connection;
-      let completed = 0;
-      const count = () => {
-        completed++;
-      };
-      connection.on('commandComplete', count);
-      try {
-        const results: pg.QueryResult | pg.QueryResult[] = await client.query(sql);
-        return (Array.isArray(results) ? results : [results]).map((r) => ({ rows: r.rows as QueryResult['rows'], rowCount: r.rowCount ?? 0 }));
-      } catch (error) {
-        if (error instanceof Error) Object.assign(error, { completed });
-        throw error;
-      } finally {
-        connection.off('commandComplete', count);
-      }
-    },
+    queryBatch: (sql) =>
+      new Promise((resolve, reject) => {
+        const query = new BatchQuery(sql);
+        const answered = () => {
+          batches--;
+          if (batches === 0) pipelined.pipeline = false;
+        };
+        query.once('end', (results: pg.QueryResult | pg.QueryResult[]) => {
+          answered();
+          resolve((Array.isArray(results) ? results : [results]).map((r) => ({ rows: r.rows as QueryResult['rows'], rowCount: r.rowCount ?? 0 })));
+        });
+        query.once('error', (error: Error) => {
+          answered();
+          reject(Object.assign(error, { completed: query.completed }));
+        });
+        // node-postgres writes a query only when the one before is answered, unless in pipeline mode;
+        // that mode is on only while batches are queued, so that COPY (which it refuses) and ending a
+        // hung session behave as usual.
+        pipelined.pipeline = batches > 0;
+        batches++;
+        client.query(query);
+      }),
     copyFrom: async (sql, data) => {
       // Loaded on the first COPY: most projects have none, and every run would pay for loading it.
       const { from: copyFrom } = await import('pg-copy-streams');

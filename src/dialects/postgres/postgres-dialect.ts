@@ -85,6 +85,7 @@ export class PostgresDialect implements Dialect {
     this.connection = await this.connector();
     const queryBatch = this.connection.queryBatch;
     this.executeBatch = queryBatch === undefined ? undefined : (statements) => this.executeBatchOn(queryBatch, statements);
+    this.mayQueueBatch = queryBatch === undefined ? undefined : (statements) => !statements.some(endsTransaction);
     const version = await this.connection.query('SHOW server_version_num');
     this.serverMajor = Math.floor(Number(version.rows[0]?.server_version_num ?? 0) / 10000);
     await this.useClientTimeZone();
@@ -423,6 +424,9 @@ export class PostgresDialect implements Dialect {
   /** Set by connect() when the driver can send a multi-statement query (the server's can, PGlite's not). */
   executeBatch?: (statements: SqlStatement[]) => Promise<void>;
 
+  /** Set with executeBatch: the server driver can queue a batch behind the one running. */
+  mayQueueBatch?: (statements: SqlStatement[]) => boolean;
+
   private async executeBatchOn(queryBatch: (sql: string) => Promise<unknown>, statements: SqlStatement[]): Promise<void> {
     await this.flush();
     const batch = batchText(statements);
@@ -548,4 +552,16 @@ function toStatementError(error: unknown): StatementError {
     return new StatementError(e.message, e.code ?? null, e.position ? Number(e.position) : null, details || null, error);
   }
   return new StatementError(String(error), null, null, null, error);
+}
+
+/**
+ * The statements that end a transaction, and the only ones a failed transaction still runs (COMMIT and
+ * END roll it back, as do ABORT, ROLLBACK and PREPARE TRANSACTION). What runs after one is outside the
+ * transaction: a failure before it no longer stops what follows. Any PREPARE counts, to keep the test
+ * to the first word.
+ */
+const TRANSACTION_END = /^(?:COMMIT|END|ROLLBACK|ABORT|PREPARE)(?![\w$\u0080-\uffff])/i;
+
+function endsTransaction(statement: SqlStatement): boolean {
+  return TRANSACTION_END.test(statement.sql);
 }
