@@ -88,6 +88,16 @@ describe.skipIf(server === null)('batched statements on PostgreSQL', () => {
       expect(slow.map((r) => r.rows)).toEqual([[{ pg_sleep: '' }], [{ a: 1 }]]);
       expect(quick.map((r) => r.rows)).toEqual([[{ b: 2 }], [{ c: 3 }]]);
 
+      // The second batch is written at once, not when the answer to the first has been read: with this
+      // process kept busy past the first's end, the server still starts the second right after it.
+      const first = session.queryBatch!('SELECT pg_sleep(0.2);\nSELECT clock_timestamp() AS at');
+      const second = session.queryBatch!('SELECT clock_timestamp() AS at');
+      const busyUntil = Date.now() + 700;
+      while (Date.now() < busyUntil);
+      const [ended, started] = await Promise.all([first, second]);
+      const gap = (started[0]!.rows[0]!.at as Date).getTime() - (ended[1]!.rows[0]!.at as Date).getTime();
+      expect(gap).toBeLessThan(300);
+
       await session.query('BEGIN');
       const failing = session.queryBatch!('SELECT pg_sleep(0.2);\nSELECT 1/0;\nSELECT 2');
       const behind = session.queryBatch!('SELECT 3;\nSELECT 4');
