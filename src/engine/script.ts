@@ -53,7 +53,8 @@ const BATCH_CHARS = 1 << 15;
 /**
  * Reads and splits a migration before anything runs, so that a broken script (unterminated quote,
  * unknown placeholder, mixed statement kinds) fails without touching the database. A large script is
- * checked in a pass that keeps no statement, then read again as it runs: memory does not grow with it.
+ * checked in a pass that keeps no statement, then read again as it runs: memory does not grow with it;
+ * unless the database can take back all of it (see checkedAsItRuns).
  */
 export async function prepareScript(ctx: EngineContext, migration: ResolvedMigration): Promise<PreparedScript> {
   const kept = keptScriptText(migration);
@@ -61,10 +62,43 @@ export async function prepareScript(ctx: EngineContext, migration: ResolvedMigra
   if (fileSize(migration.physicalPath) <= KEEP_WHOLE_BYTES) {
     return { migration, ...prepareStatements(ctx, migration, await loadScriptText(migration, ctx.config.encoding)) };
   }
+  if (await checkedAsItRuns(ctx, migration)) {
+    return { migration, statements: { [Symbol.asyncIterator]: () => refusingMixed(ctx, migration) }, transactional: true };
+  }
   const statements: AsyncIterable<SqlStatement[]> = { [Symbol.asyncIterator]: () => scriptStatements(ctx, migration) };
   const kinds = new StatementKinds();
   for await (const group of statements) for (const statement of group) kinds.add(statement);
   return { migration, statements, transactional: kinds.check(ctx, migration) };
+}
+
+/**
+ * Whether a large script may skip the pass that checks it before it runs. Reading it twice before the
+ * first statement leaves the server idle for seconds on a script of a hundred megabytes. When it runs
+ * in one transaction and the database rolls back DDL too, a fault found as it streams (a bad
+ * placeholder, an unterminated string, a statement that cannot run in a transaction) rolls back
+ * whatever ran before it, and the run fails with the error the check would have given (a dry run
+ * keeps its script until the command succeeds). Not with mixed=true or a non-transactional statement
+ * first: the script then runs outside a transaction when the check says so.
+ */
+async function checkedAsItRuns(ctx: EngineContext, migration: ResolvedMigration): Promise<boolean> {
+  const { config, dialect } = ctx;
+  if (!dialect.supportsTransactionalDdl || config.mixed) return false;
+  if (!(migration.scriptConfig?.executeInTransaction ?? config.executeInTransaction)) return false;
+  for await (const group of scriptStatements(ctx, migration)) {
+    if (group.length > 0) return !group[0]!.nonTransactional;
+  }
+  return true;
+}
+
+/**
+ * The statements of a script that started with a transactional one: a non-transactional statement
+ * after it makes the script mixed, which is refused before that statement is sent.
+ */
+async function* refusingMixed(ctx: EngineContext, migration: ResolvedMigration): AsyncGenerator<SqlStatement[]> {
+  for await (const group of scriptStatements(ctx, migration)) {
+    for (const statement of group) if (statement.nonTransactional) throw mixedMigration(migration, statement);
+    yield group;
+  }
 }
 
 /**
@@ -116,15 +150,17 @@ class StatementKinds {
   check(ctx: EngineContext, source: ScriptSource): boolean {
     const { config } = ctx;
     const offending = this.firstNonTransactional;
-    if (offending && this.nonTransactional < this.total && !config.mixed) {
-      throw new ScriptError(
-        'MIXED_MIGRATION',
-        `Detected both transactional and non-transactional statements within the same migration (even though mixed is false). Offending statement found at line ${offending.line}: ${offending.sql} [non-transactional]`,
-        { location: `${source.script}:${offending.line}`, hint: 'Move the statement into a migration of its own, or set -mixed=true to run this one outside a transaction.' },
-      );
-    }
+    if (offending && this.nonTransactional < this.total && !config.mixed) throw mixedMigration(source, offending);
     return source.scriptConfig?.executeInTransaction ?? (config.executeInTransaction && this.nonTransactional === 0);
   }
+}
+
+function mixedMigration(source: ScriptSource, offending: SqlStatement): ScriptError {
+  return new ScriptError(
+    'MIXED_MIGRATION',
+    `Detected both transactional and non-transactional statements within the same migration (even though mixed is false). Offending statement found at line ${offending.line}: ${offending.sql} [non-transactional]`,
+    { location: `${source.script}:${offending.line}`, hint: 'Move the statement into a migration of its own, or set -mixed=true to run this one outside a transaction.' },
+  );
 }
 
 function checkStatements(ctx: EngineContext, source: ScriptSource, statements: SqlStatement[]): boolean {

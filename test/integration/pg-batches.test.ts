@@ -69,16 +69,64 @@ describe.skipIf(server === null)('batched statements on PostgreSQL', () => {
     expect(error.lineNumber).toBe(rows + 1);
   });
 
-  it('refuses an unknown placeholder near the end of a large script before running any of it', async () => {
-    const inserts = Array.from({ length: 60_000 }, (_, n) => `INSERT INTO t VALUES (${n}, 'row ${n} with some padding text');`).join('\n');
-    const script = `CREATE TABLE t (id int, note text);\n${inserts}\nINSERT INTO t VALUES (0, '\${nobody}');\n`;
-    const location = writeLocation(root, 'largeplaceholder', { 'V1__Big.sql': script });
-    const result = await runCli([...db.args, location, '-schemas=largeplaceholder', 'migrate']);
+  // Over a megabyte: a large script, read in pieces.
+  const rowInserts = (table: string) => Array.from({ length: 60_000 }, (_, n) => `INSERT INTO ${table} VALUES (${n}, 'row ${n} with some padding text');`).join('\n');
+
+  /** Runs a script alone in a schema of its own; returns the CLI's result and whether table t is left. */
+  async function runLarge(name: string, script: string, ...options: string[]) {
+    const location = writeLocation(root, name, { 'V1__Big.sql': script });
+    const result = await runCli([...db.args, location, `-schemas=${name}`, ...options, 'migrate']);
+    const { rows } = await db.client.query('SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2', [name, 't']);
+    return { ...result, kept: rows.length > 0 };
+  }
+
+  it('refuses an unknown placeholder near the end of a large script, naming its line, and keeps nothing of it', async () => {
+    const result = await runLarge('largeplaceholder', `CREATE TABLE t (id int, note text);\n${rowInserts('t')}\nINSERT INTO t VALUES (0, '\${nobody}');\n`);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('ERROR: No value provided for placeholder: ${nobody}.');
     expect(result.stderr).toContain('V1__Big.sql at line 60002');
-    const { rows } = await db.client.query("SELECT 1 FROM pg_tables WHERE schemaname = 'largeplaceholder' AND tablename = 't'");
+    expect(result.kept).toBe(false);
+  });
+
+  it('prints nothing of a dry run whose large script fails near its end', async () => {
+    const result = await runLarge('largedry', `CREATE TABLE t (id int, note text);\n${rowInserts('t')}\nINSERT INTO t VALUES (0, '\${nobody}');\n`, '-dryRunOutput=-');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('V1__Big.sql at line 60002');
+    expect(result.stdout).not.toContain('INSERT INTO t');
+  });
+
+  it('runs a large transactional script as it checks it, and rolls it all back on a fault near its end', async () => {
+    const result = await runLarge('largeunterminated', `CREATE TABLE t (id int, note text);\n${rowInserts('t')}\nINSERT INTO t VALUES (0, 'never closed);\n`);
+    expect(result.code).toBe(1);
+    expect(result.stdout, 'the script started to run').toContain('Migrating schema "largeunterminated" to version "1 - Big"');
+    expect(result.stderr).toMatch(/Unterminated .*line 60002/);
+    expect(result.kept).toBe(false);
+  });
+
+  it('refuses a large script that turns non-transactional near its end before that statement is sent, keeping nothing', async () => {
+    const result = await runLarge('largemixed', `CREATE TABLE t (id int, note text);\n${rowInserts('t')}\nCREATE INDEX CONCURRENTLY t_id ON t (id);\n`);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Detected both transactional and non-transactional statements within the same migration (even though mixed is false). Offending statement found at line 60002');
+    expect(result.kept).toBe(false);
+  });
+
+  it('checks a large script before it runs when it starts with a statement that cannot run in a transaction', async () => {
+    await db.client.query('CREATE TABLE public.firstmixed_u (id int)');
+    const result = await runLarge('firstmixed', `CREATE INDEX CONCURRENTLY firstmixed_u_id ON public.firstmixed_u (id);\nCREATE TABLE t (id int, note text);\n${rowInserts('t')}\n`);
+    expect(result.code).toBe(1);
+    expect(result.stdout, 'nothing ran').not.toContain('Migrating schema');
+    expect(result.stderr).toContain('Offending statement found at line 1: CREATE INDEX CONCURRENTLY firstmixed_u_id ON public.firstmixed_u (id) [non-transactional]');
+    const { rows } = await db.client.query("SELECT 1 FROM pg_indexes WHERE indexname = 'firstmixed_u_id'");
     expect(rows).toHaveLength(0);
+  });
+
+  it('with -mixed=true, runs a large script that turns non-transactional outside a transaction, as the check says', async () => {
+    const result = await runLarge('largemixedok', `CREATE TABLE t (id int, note text);\n${rowInserts('t')}\nCREATE INDEX CONCURRENTLY t_id ON t (id);\n`, '-mixed=true');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('[non-transactional]');
+    expect(result.kept).toBe(true);
+    const { rows } = await db.client.query("SELECT 1 FROM pg_indexes WHERE schemaname = 'largemixedok' AND indexname = 't_id'");
+    expect(rows).toHaveLength(1);
   });
 
   it('answers batches queued on one session in order, each with its own results and count of completed statements', async () => {
