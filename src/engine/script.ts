@@ -53,8 +53,8 @@ const BATCH_CHARS = 1 << 15;
 /**
  * Reads and splits a migration before anything runs, so that a broken script (unterminated quote,
  * unknown placeholder, mixed statement kinds) fails without touching the database. A large script is
- * checked in a pass that keeps no statement, then read again as it runs: memory does not grow with it;
- * unless the database can take back all of it (see checkedAsItRuns).
+ * checked in a pass that keeps no statement, then read again as it runs, so that memory does not grow
+ * with it; where the database can take back all of it, it is checked as it runs instead (checkedAsItRuns).
  */
 export async function prepareScript(ctx: EngineContext, migration: ResolvedMigration): Promise<PreparedScript> {
   const kept = keptScriptText(migration);
