@@ -158,14 +158,15 @@ export interface Dialect {
   /** A refused COMMIT is a StatementError (or a HeldCommitError, for an earlier one held back). */
   commit(): Promise<void>;
   /**
-   * Ends the transaction as commit() does, but may hold the COMMIT back to travel with whatever is sent
+   * Ends the transaction as commit() does, but holds the COMMIT back to travel with whatever is sent
    * next (between migrations: the next one's BEGIN, lock and history read), which saves a round trip
    * per migration. `landed` is called once it went through. A refused one fails the call it travelled
    * with as a HeldCommitError, before anything of that call ran; rollback() and flush() send it alone.
+   * Absent where a COMMIT cannot wait: inTransaction then commits at once.
    */
-  commitLater(landed: () => void): Promise<void>;
-  /** Sends a COMMIT that commitLater held back, if there is one. */
-  flush(): Promise<void>;
+  commitLater?(landed: () => void): Promise<void>;
+  /** Sends a COMMIT that commitLater held back, if there is one. Absent with commitLater. */
+  flush?(): Promise<void>;
   rollback(): Promise<void>;
 
   /** Cuts a script into statements. Throws ScriptError naming `file` and the line for unterminated text. */

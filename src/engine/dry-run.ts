@@ -165,11 +165,9 @@ export function recordingDialect(dialect: Dialect, output: DryRunOutput, initSql
     },
     begin: async () => emit(await render.begin()),
     commit: async () => emit(await render.commit()),
-    commitLater: async (landed) => {
-      emit(await render.commit());
-      landed();
-    },
-    flush: async () => undefined,
+    // Each COMMIT is written where it falls: hidden, so that inTransaction commits at once.
+    commitLater: undefined,
+    flush: undefined,
     rollback: async () => emit(await render.rollback()),
     execute: async (statement) => run(statement),
     executeBatch: async (batch) => {

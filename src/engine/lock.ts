@@ -50,8 +50,12 @@ export async function inTransaction<T>(ctx: EngineContext, work: () => Promise<T
   await ctx.dialect.begin();
   try {
     const result = await work();
-    if (landed === undefined) await ctx.dialect.commit();
-    else await ctx.dialect.commitLater(landed);
+    if (landed !== undefined && ctx.dialect.commitLater) {
+      await ctx.dialect.commitLater(landed);
+    } else {
+      await ctx.dialect.commit();
+      landed?.();
+    }
     return result;
   } catch (error) {
     // A rollback's own failure is dropped, except an earlier migration's held-back COMMIT refused on

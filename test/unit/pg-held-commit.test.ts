@@ -54,7 +54,7 @@ async function migrated(dialect: PostgresDialect, landed: () => void): Promise<v
   await dialect.acquireLock(...TABLE, { mode: 'transaction', retryCount: 0 });
   await dialect.readHistory(...TABLE, 0);
   await dialect.insertHistoryRow(...TABLE, ROW);
-  await dialect.commitLater(landed);
+  await dialect.commitLater!(landed);
 }
 
 /** The next migration's start: BEGIN, the lock, and the read of newer rows. */

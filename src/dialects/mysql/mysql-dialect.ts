@@ -341,7 +341,8 @@ export class MysqlDialect implements Dialect {
   /**
    * Autocommit stays off after the COMMIT until a statement other than the lock functions needs it on
    * (ready()): between two migrations that is only the lock's release and the next one's GET_LOCK, so
-   * the next begin() has nothing to send. The COMMIT's status says whether the migration turned it on.
+   * the next begin() has nothing to send. The COMMIT's status says whether the migration turned it on,
+   * which is why a COMMIT is never held back here (no commitLater).
    */
   async commit(): Promise<void> {
     this.transactionOpen = false;
@@ -351,14 +352,6 @@ export class MysqlDialect implements Dialect {
     await this.db.query('SET autocommit = 1');
     this.autocommit = true;
   }
-
-  /** Sent at once: whether autocommit must be switched back on depends on the COMMIT's reply (see commit). */
-  async commitLater(landed: () => void): Promise<void> {
-    await this.commit();
-    landed();
-  }
-
-  async flush(): Promise<void> {}
 
   async rollback(): Promise<void> {
     this.transactionOpen = false;

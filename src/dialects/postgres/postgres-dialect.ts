@@ -86,6 +86,7 @@ export class PostgresDialect implements Dialect {
     const queryBatch = this.connection.queryBatch;
     this.executeBatch = queryBatch === undefined ? undefined : (statements) => this.executeBatchOn(queryBatch, statements);
     this.mayQueueBatch = queryBatch === undefined ? undefined : (statements) => !statements.some(endsTransaction);
+    this.commitLater = queryBatch === undefined ? undefined : async (landed) => this.holdCommit(landed);
     const version = await this.connection.query('SHOW server_version_num');
     this.serverMajor = Math.floor(Number(version.rows[0]?.server_version_num ?? 0) / 10000);
     await this.useClientTimeZone();
@@ -373,16 +374,14 @@ export class PostgresDialect implements Dialect {
     }
   }
 
+  /** Set by connect() when the driver can send a multi-statement query, which a held COMMIT travels in. */
+  commitLater?: (landed: () => void) => Promise<void>;
+
   /**
    * The COMMIT and the history row before it wait in `ahead` for the next round trip: between
    * migrations that is the next one's BEGIN, lock and history read.
    */
-  async commitLater(landed: () => void): Promise<void> {
-    if (!this.db.queryBatch) {
-      await this.commit();
-      landed();
-      return;
-    }
+  private holdCommit(landed: () => void): void {
     this.transactionOpen = false;
     this.ahead.push('COMMIT');
     const earlier = this.held?.landed;

@@ -492,17 +492,20 @@ export async function migrate(ctx: EngineContext): Promise<MigrateResult> {
         rows = known.rows;
         if (applied === null || applied.foreign) due = [];
       }
-      await ctx.dialect.flush();
+      await ctx.dialect.flush?.();
     }
   } catch (caught) {
     let error = caught;
     const held = holding.migration;
     if (held !== null) {
       // A failure of this process's own (an unreadable next script, …) still lets the last COMMIT go.
-      if (!(error instanceof HeldCommitError)) error = await ctx.dialect.flush().then(
-          () => error,
-          (flushed: unknown) => (flushed instanceof HeldCommitError ? flushed : error),
-        );
+      if (!(error instanceof HeldCommitError)) {
+        try {
+          await ctx.dialect.flush?.();
+        } catch (flushed) {
+          if (flushed instanceof HeldCommitError) error = flushed;
+        }
+      }
       if (error instanceof HeldCommitError) error = await heldCommitFailed(ctx, held, error);
     }
     // Flyway's failed-migrate JSON is the result so far plus the error: what did get applied.
