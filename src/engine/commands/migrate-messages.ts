@@ -27,12 +27,10 @@ export function failureMessage(
     `Message    : ${error.error.message}`,
     ...(error.error.detail ? error.error.detail.split('\n').map((l) => `  ${l}`) : []),
     `Location   : ${migration.script} (${migration.physicalPath})`,
-    `Line       : ${error.line}`,
-    `Statement  : ${firstLine(error.statement.sql)}`,
+    // A code migration that threw outside a query has no statement to show; it, or a refused COMMIT,
+    // may have no line either.
+    ...(error.line === 0 ? [] : [`Line       : ${error.line}`]),
+    ...(error.statement.sql === '' ? [] : [`Statement  : ${firstLine(error.statement.sql)}`]),
   ];
-  // A code migration that threw outside a query has no statement to show; it, or a refused COMMIT,
-  // may have no line either.
-  if (error.statement.sql === '') lines.pop();
-  if (error.line === 0) lines.splice(lines.indexOf(`Line       : 0`), 1);
   return lines.join('\n');
 }
