@@ -70,7 +70,8 @@ describe.skipIf(server === null)('batched statements on PostgreSQL', () => {
   });
 
   // Over a megabyte: a large script, read in pieces.
-  const rowInserts = (table: string) => Array.from({ length: 60_000 }, (_, n) => `INSERT INTO ${table} VALUES (${n}, 'row ${n} with some padding text');`).join('\n');
+  const rowInserts = (table: string, rows = 60_000, padding = 'with some padding text') =>
+    Array.from({ length: rows }, (_, n) => `INSERT INTO ${table} VALUES (${n}, 'row ${n} ${padding}');`).join('\n');
 
   /** Runs a script alone in a schema of its own; returns the CLI's result and whether table t is left. */
   async function runLarge(name: string, script: string, ...options: string[]) {
@@ -121,7 +122,11 @@ describe.skipIf(server === null)('batched statements on PostgreSQL', () => {
   });
 
   it('with -mixed=true, runs a large script that turns non-transactional outside a transaction, as the check says', async () => {
-    const result = await runLarge('largemixedok', `CREATE TABLE t (id int, note text);\n${rowInserts('t')}\nCREATE INDEX CONCURRENTLY t_id ON t (id);\n`, '-mixed=true');
+    // Outside a transaction each INSERT commits on its own: fewer, longer rows keep the script over a
+    // megabyte without 60,000 commits.
+    const script = `CREATE TABLE t (id int, note text);\n${rowInserts('t', 2_000, 'x'.repeat(600))}\nCREATE INDEX CONCURRENTLY t_id ON t (id);\n`;
+    expect(script.length).toBeGreaterThan(1 << 20);
+    const result = await runLarge('largemixedok', script, '-mixed=true');
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('[non-transactional]');
     expect(result.kept).toBe(true);
