@@ -199,6 +199,20 @@ export interface Dialect {
    * batch that cannot end the transaction. Absent: batches go one at a time.
    */
   mayQueueBatch?(statements: SqlStatement[]): boolean;
+  /**
+   * In place of the history read (readHistory with `afterRank`) that a transaction lock, asked for and
+   * not yet taken, would travel with: sends the lock and a look at the history, and right behind them,
+   * without waiting, the statements, behind a guard that refuses them (and they are not run) unless
+   * this transaction holds the lock and no history row ranks above `afterRank`. A migration then waits
+   * for the server once instead of twice. `started` is called once the lock and the look came back clear,
+   * as the statements begin to run. True when they ran. False when the lock was not granted at once
+   * (it has been waited for as acquireLock would have) or the history has grown: nothing of the
+   * statements ran, and the caller reads the history as usual. A refused statement is a
+   * BatchStatementError, as from executeBatch; a refused held COMMIT a HeldCommitError. Called with
+   * statements that executeBatch may run; absent (after connect) where a statement sent behind another
+   * cannot be stopped by it.
+   */
+  executeIfHistoryUnchanged?(schema: string, table: string, afterRank: number, statements: SqlStatement[], started: () => void): Promise<boolean>;
   /** Runs a configured SQL text (initSql) statement by statement. */
   executeScript(text: string, file: string): Promise<void>;
   /** Asks the server to cancel the statement in flight (signals). */

@@ -98,6 +98,7 @@ function observed(dialect: Dialect, signal: AbortSignal, statements: StatementOb
     if (signal.aborted) throw new StatementError(`canceling statement: ${reasonOf(signal)}`, QUERY_CANCELED, null, null);
   };
   const executeBatch = dialect.executeBatch?.bind(dialect);
+  const executeIfHistoryUnchanged = dialect.executeIfHistoryUnchanged?.bind(dialect);
   const wrapped: Partial<Dialect> = {
     execute: async (statement) => {
       refuse();
@@ -122,6 +123,22 @@ function observed(dialect: Dialect, signal: AbortSignal, statements: StatementOb
         } finally {
           const last = batch.at(-1);
           if (last) statements?.finished(last);
+        }
+      },
+    }),
+    ...(executeIfHistoryUnchanged && {
+      executeIfHistoryUnchanged: async (schema: string, table: string, afterRank: number, batch: SqlStatement[], started: () => void) => {
+        refuse();
+        let running = false;
+        try {
+          return await executeIfHistoryUnchanged(schema, table, afterRank, batch, () => {
+            started();
+            running = true;
+            for (const statement of batch) statements?.started(statement);
+          });
+        } finally {
+          const last = batch.at(-1);
+          if (running && last) statements?.finished(last);
         }
       },
     }),

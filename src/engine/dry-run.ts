@@ -168,6 +168,8 @@ export function recordingDialect(dialect: Dialect, output: DryRunOutput, initSql
     // Each COMMIT is written where it falls: hidden, so that inTransaction commits at once.
     commitLater: undefined,
     flush: undefined,
+    // Scripts are written after the lock and history read they would travel with.
+    executeIfHistoryUnchanged: undefined,
     rollback: async () => emit(await render.rollback()),
     execute: async (statement) => run(statement),
     executeBatch: async (batch) => {

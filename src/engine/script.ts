@@ -8,7 +8,7 @@ import { PlaceholderStream, replacePlaceholders } from './placeholders.js';
 import { fileSize, keptScriptText, loadScriptText } from './resolver.js';
 import { scriptPieces } from './script-reader.js';
 import type { ScriptConfig } from './script-config.js';
-import type { ResolvedMigration } from './types.js';
+import type { AppliedMigration, ResolvedMigration } from './types.js';
 
 /** A script checked, with placeholders replaced and split: ready to run, nothing sent yet. */
 export interface PreparedScript {
@@ -199,6 +199,34 @@ function errorLine(statement: SqlStatement, error: StatementError): number {
 
 function statementFailure(statement: SqlStatement, error: StatementError): ScriptStatementError {
   return new ScriptStatementError(statement, errorLine(statement, error), error);
+}
+
+/**
+ * The statements of a script that can go to the database in one batch, right behind the round trip
+ * before it (SchemaHistory.runIfUnchanged): a transactional script held in memory, short enough for
+ * one batch, without COPY rows. Null for any other.
+ */
+export function soleBatch(script: { statements: SqlStatement[] | AsyncIterable<SqlStatement[]>; transactional: boolean }): SqlStatement[] | null {
+  if (!script.transactional || !Array.isArray(script.statements) || script.statements.length === 0) return null;
+  let chars = 0;
+  for (const statement of script.statements) {
+    if (statement.copyData !== undefined || statement.nonTransactional) return null;
+    chars += statement.sql.length;
+  }
+  return chars < BATCH_CHARS ? script.statements : null;
+}
+
+/**
+ * Runs soleBatch's statements behind the history read of `known`, if it would find nothing new
+ * (SchemaHistory.runIfUnchanged). A refused statement is reported as if it had run alone.
+ */
+export async function runIfHistoryUnchanged(ctx: Pick<EngineContext, 'history'>, known: AppliedMigration[], statements: SqlStatement[], started: () => void): Promise<boolean> {
+  try {
+    return await ctx.history.runIfUnchanged(known, statements, started);
+  } catch (error) {
+    if (error instanceof BatchStatementError) throw statementFailure(statements[error.index]!, error.error);
+    throw error;
+  }
 }
 
 /**

@@ -47,6 +47,11 @@ export function selectRowsSql(qualified: string, afterRank?: string): string {
   return `SELECT "installed_rank", "version", "description", "type", "script", "checksum", "installed_by", "installed_on", "execution_time", "success" FROM ${qualified}${afterRank === undefined ? '' : ` WHERE "installed_rank" > ${afterRank}`} ORDER BY "installed_rank"`;
 }
 
+/** True while no row of the history ranks above `afterRank`. */
+export function noRowAfterSql(qualified: string, afterRank: string): string {
+  return `NOT EXISTS (SELECT 1 FROM ${qualified} WHERE "installed_rank" > ${afterRank})`;
+}
+
 export function updateRowSql(qualified: string): string {
   return `UPDATE ${qualified} SET "description" = $1, "type" = $2, "checksum" = $3 WHERE "installed_rank" = $4`;
 }

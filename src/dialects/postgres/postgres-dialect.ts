@@ -10,7 +10,7 @@ import { javaStringHash } from '../java-hash.js';
 import { cleanStatements, SCHEMA_OBJECT_COUNT_SQL } from './clean.js';
 import type { PgConnection, PgConnector, QueryResult } from './connection.js';
 import type { HistoryTableNames } from './history-sql.js';
-import { addPrimaryKeySql, createIndexSql, createTableSql, deleteRowsSql, insertRowSql, selectRowsSql, updateRowSql } from './history-sql.js';
+import { addPrimaryKeySql, createIndexSql, createTableSql, deleteRowsSql, insertRowSql, noRowAfterSql, selectRowsSql, updateRowSql } from './history-sql.js';
 import { inlineParameters, literal, terminated } from './render.js';
 import { postgresSplitPass, splitPostgresScript } from './splitter.js';
 
@@ -24,6 +24,13 @@ const TABLE_SIZE_SQL = `SELECT pg_table_size(c.oid) AS bytes, c.reltuples
 /** "Flyway" in ASCII: the base Flyway adds the table's hash to, so both tools contend for one key. */
 const FLYWAY_LOCK_BASE = 0x466c79776179n;
 const LOCK_RETRY_INTERVAL_MS = 1000;
+/**
+ * A transaction-local setting that says whether the lock was granted: it reverts when the transaction
+ * ends, so a statement sent behind one that ended it (a refused COMMIT) does not find it set.
+ */
+const LOCKED_SETTING = 'godwit.locked';
+/** SQLSTATE division_by_zero: how the guard of executeIfHistoryUnchanged refuses what follows it. */
+const GUARD_REFUSED = '22012';
 
 export function postgresLockId(quotedTable: string): bigint {
   return FLYWAY_LOCK_BASE + BigInt(javaStringHash(quotedTable));
@@ -87,6 +94,8 @@ export class PostgresDialect implements Dialect {
     this.executeBatch = queryBatch === undefined ? undefined : (statements) => this.executeBatchOn(queryBatch, statements);
     this.mayQueueBatch = queryBatch === undefined ? undefined : (statements) => !statements.some(endsTransaction);
     this.commitLater = queryBatch === undefined ? undefined : async (landed) => this.holdCommit(landed);
+    this.executeIfHistoryUnchanged =
+      queryBatch === undefined ? undefined : (schema, table, afterRank, statements, started) => this.executeGuarded(queryBatch, this.qualified(schema, table), afterRank, statements, started);
     const version = await this.connection.query('SHOW server_version_num');
     this.serverMajor = Math.floor(Number(version.rows[0]?.server_version_num ?? 0) / 10000);
     await this.useClientTimeZone();
@@ -436,6 +445,60 @@ export class PostgresDialect implements Dialect {
       const completed = (error as { completed?: unknown }).completed;
       const at = statementAt(batch, failed.position, typeof completed === 'number' ? completed : null);
       throw new BatchStatementError(at.index, new StatementError(failed.message, failed.sqlState, at.position, failed.detail, error));
+    }
+  }
+
+  /** Set by connect() where the driver can queue a text behind another (the server's can, PGlite's not). */
+  executeIfHistoryUnchanged?: (schema: string, table: string, afterRank: number, statements: SqlStatement[], started: () => void) => Promise<boolean>;
+
+  /**
+   * Two texts, the second sent while the first runs: what is held back, the lock (its outcome kept in
+   * LOCKED_SETTING) and whether the history has grown; then the guard and the statements. A guard
+   * that fails is a division by zero, which ends its text: the statements are never run, and neither is
+   * anything in the transaction after it. The guard looks at the history again rather than trusting
+   * the first text: when that text failed before its BEGIN, the second one runs outside any transaction.
+   */
+  private async executeGuarded(queryBatch: (sql: string) => Promise<QueryResult[]>, history: string, afterRank: number, statements: SqlStatement[], started: () => void): Promise<boolean> {
+    const lock = this.pendingLock;
+    if (lock === undefined) return false;
+    this.pendingLock = undefined;
+    const unchanged = noRowAfterSql(history, literal(afterRank));
+    const look = this.sendAhead(queryBatch, [
+      ...this.ahead.splice(0),
+      `SELECT set_config('${LOCKED_SETTING}', ${lockFunction(lock.options)}(${lock.id})::text, true) AS locked`,
+      `SELECT ${unchanged} AS unchanged`,
+    ]);
+    const guard = `SELECT 1 / (current_setting('${LOCKED_SETTING}', true) IS NOT DISTINCT FROM 'true' AND ${unchanged})::int`;
+    const batch = batchText([{ sql: guard, line: 0, nonTransactional: false }, ...statements]);
+    const run = queryBatch(batch.text);
+    let locked: boolean;
+    let clear: boolean;
+    try {
+      const results = await look;
+      locked = results.at(-2)?.rows[0]?.locked === 'true';
+      clear = locked && results.at(-1)?.rows[0]?.unchanged === true;
+    } catch (error) {
+      await run.catch(() => undefined);
+      throw error;
+    }
+    if (clear) started();
+    try {
+      await run;
+      return true;
+    } catch (error) {
+      const failed = toStatementError(error);
+      const completed = (error as { completed?: unknown }).completed;
+      if (completed === 0 && failed.sqlState === GUARD_REFUSED) {
+        await this.send('ROLLBACK');
+        await this.begin();
+        if (locked) this.pendingLock = lock;
+        else await this.takeLock(lock, 1);
+        return false;
+      }
+      const at = statementAt(batch, failed.position, typeof completed === 'number' ? completed : null);
+      // The guard itself may fail otherwise (cancelled, timed out): nothing of the script ran.
+      const index = Math.max(0, at.index - 1);
+      throw new BatchStatementError(index, new StatementError(failed.message, failed.sqlState, at.index === 0 ? null : at.position, failed.detail, error));
     }
   }
 

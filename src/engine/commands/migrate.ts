@@ -5,12 +5,12 @@ import { formatDuration } from '../duration.js';
 import type { MigrationInfo } from '../info.js';
 import { currentVersion, pendingMigrations } from '../info.js';
 import type { CallbackEvent } from '../filename.js';
-import { fireCallbacks, fireErrorCallbacks, withCallbacks } from '../callbacks.js';
+import { callbackScripts, fireCallbacks, fireErrorCallbacks, withCallbacks } from '../callbacks.js';
 import type { RowInput } from '../schema-history.js';
 import { fitted } from '../schema-history.js';
 import { withLock } from '../lock.js';
 import type { MigrateOutput, MigrateResult } from '../results.js';
-import { ScriptStatementError } from '../script.js';
+import { runIfHistoryUnchanged, ScriptStatementError, soleBatch } from '../script.js';
 import type { PreparedMigration } from '../code-migration.js';
 import { CodeMigrationError, prepareMigration, runPrepared } from '../code-migration.js';
 import { emitProgress } from '../events.js';
@@ -168,15 +168,23 @@ export async function runLocked(ctx: EngineContext, job: LockedScript): Promise<
   const options = { transaction: script.transactional, landed: landed && (() => recorded && landed(executionTime)) };
   try {
     return await withLock(ctx, options, async () => {
-      const rows = job.known ? await history.readAfter(job.known) : await history.read();
-      const announcement = job.announce(rows);
-      if (announcement === null) return null;
-      await fireCallbacks(ctx, job.events.before, { inCurrentTransaction: true });
-      log.info(announcement);
-      emitProgress(ctx.progress, log, script.migration, { event: 'started' });
-      const started = performance.now();
+      let started = 0;
+      const start = (announcement: string) => {
+        log.info(announcement);
+        emitProgress(ctx.progress, log, script.migration, { event: 'started' });
+        started = performance.now();
+      };
+      let rows = job.known === undefined ? null : await runEarly(ctx, job, job.known, start);
+      const ranEarly = rows !== null;
+      if (rows === null) {
+        rows = job.known ? await history.readAfter(job.known) : await history.read();
+        const announcement = job.announce(rows);
+        if (announcement === null) return null;
+        await fireCallbacks(ctx, job.events.before, { inCurrentTransaction: true });
+        start(announcement);
+      }
       try {
-        await runPrepared(ctx, script);
+        if (!ranEarly) await runPrepared(ctx, script);
         await fireCallbacks(ctx, job.events.after, { inCurrentTransaction: true });
       } catch (error) {
         executionTime = Math.round(performance.now() - started);
@@ -203,6 +211,23 @@ export async function runLocked(ctx: EngineContext, job: LockedScript): Promise<
     await fireErrorCallbacks(ctx, job.events.error, failure);
     throw failure;
   }
+}
+
+/**
+ * A small transactional script sent right behind the lock and the history read, and stopped by the
+ * database unless the history is still `known` (SchemaHistory.runIfUnchanged): the migration then
+ * waits for the server once, not twice. Only where a refused script leaves nothing behind, and with no
+ * callback to run before it. Returns the rows under the lock when the script ran; null when it did not
+ * go this way or was stopped, and nothing of it ran.
+ */
+async function runEarly(ctx: EngineContext, job: LockedScript, known: AppliedMigration[], start: (announcement: string) => void): Promise<AppliedMigration[] | null> {
+  const statements = 'run' in job.script ? null : soleBatch(job.script);
+  if (statements === null || !ctx.dialect.supportsTransactionalDdl || !ctx.dialect.executeIfHistoryUnchanged) return null;
+  if ((await callbackScripts(ctx)).some((c) => c.event === job.events.before)) return null;
+  const rows = [...known];
+  const announcement = job.announce(rows);
+  if (announcement === null) return null;
+  return (await runIfHistoryUnchanged(ctx, known, statements, () => start(announcement))) ? rows : null;
 }
 
 /** A COMMIT the database refused, as the failing statement of the script it would have committed. */
