@@ -22,7 +22,7 @@ async function loop(kind, db, dir) {
   let send = (sql) => client.query(sql);
   if (kind === 'raw') send = rawSender(client);
   const trips = roundTrips(versionedFiles(dir));
-  const text = (trip) => (Array.isArray(trip) ? trip.join(';\n') : readFileSync(join(dir, trip.file.name), 'utf8'));
+  const text = (trip) => (Array.isArray(trip) ? trip.join(';\n') : `${trip.guard};\n${readFileSync(join(dir, trip.file.name), 'utf8')}`);
   if (kind === 'pg1') {
     // What one round trip per migration would reach: each file travels with the statements before it.
     for (let i = 0; i < trips.length; i += 2) await send(i + 1 < trips.length ? `${text(trips[i])};\n${text(trips[i + 1])}` : text(trips[i]));

@@ -1,5 +1,5 @@
-// What Flyway's model asks of PostgreSQL around each migration, as godwit sends it: shared by the
-// "psql with godwit's statements" row (tools.mjs) and the client-floor loops (client-floor.mjs).
+// What Flyway's model asks of the database around each migration, as godwit sends it: shared by the
+// "client with godwit's statements" rows (tools.mjs) and the client-floor loops (client-floor.mjs).
 import { readdirSync } from 'node:fs';
 
 /** Flyway's lock key for "public"."flyway_schema_history", as godwit takes it. */
@@ -24,9 +24,18 @@ export function versionedFiles(dir) {
     .sort((a, b) => Number(a.version) - Number(b.version));
 }
 
-/** BEGIN with the lock and the read of the rows above `rank`. */
-export function lockAndRead(rank) {
-  return [`BEGIN`, `SELECT pg_try_advisory_xact_lock(${LOCK_ID})`, `SELECT ${HISTORY_COLUMNS} FROM ${HISTORY} WHERE "installed_rank" > ${rank} ORDER BY "installed_rank"`];
+/** BEGIN with the lock, its outcome kept for the guard, and a look for rows above `rank`. */
+export function lockAndLook(rank) {
+  return [
+    'BEGIN',
+    `SELECT set_config('godwit.locked', pg_try_advisory_xact_lock(${LOCK_ID})::text, true)`,
+    `SELECT NOT EXISTS (SELECT 1 FROM ${HISTORY} WHERE "installed_rank" > ${rank})`,
+  ];
+}
+
+/** The guard that goes ahead of a migration's script: fails unless locked and nothing above `rank`. */
+export function guard(rank) {
+  return `SELECT 1 / (current_setting('godwit.locked', true) IS NOT DISTINCT FROM 'true' AND NOT EXISTS (SELECT 1 FROM ${HISTORY} WHERE "installed_rank" > ${rank}))::int`;
 }
 
 /** The history row of migration `rank` with the COMMIT. Values are gen.py's names and numbers. */
@@ -38,17 +47,40 @@ export function rowAndCommit(rank, file) {
 }
 
 /**
- * godwit's round trips for `files`, in order: an array of statements sent as one text, or a file to
- * send as it is. The history row and COMMIT of each migration travel with the next one's BEGIN, lock and
- * read; the last ones go alone.
+ * godwit's texts for `files`, in order: an array of statements sent as one text, or a file to send as
+ * it is behind its guard. The history row and COMMIT of each migration travel with the next one's
+ * BEGIN, lock and look; the last ones go alone. godwit sends each file's text without waiting for the
+ * one before it, so a migration costs it one round trip; psql waits for each.
  */
 export function roundTrips(files) {
   const trips = [];
   let previous = [];
   files.forEach((file, i) => {
-    trips.push([...previous, ...lockAndRead(i)], { file });
+    trips.push([...previous, ...lockAndLook(i)], { file, guard: guard(i) });
     previous = rowAndCommit(i + 1, file);
   });
   if (previous.length > 0) trips.push(previous);
   return trips;
+}
+
+/** Flyway's history table on MariaDB, in the current database, as godwit creates it. */
+export const MYSQL_HISTORY_DDL = [
+  'CREATE TABLE `flyway_schema_history` (`installed_rank` INT NOT NULL, `version` VARCHAR(50), `description` VARCHAR(200) NOT NULL, `type` VARCHAR(20) NOT NULL, `script` VARCHAR(1000) NOT NULL, `checksum` INT, `installed_by` VARCHAR(100) NOT NULL, `installed_on` TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, `execution_time` INT NOT NULL, `success` BOOL NOT NULL, CONSTRAINT PRIMARY KEY (`installed_rank`))',
+  'CREATE INDEX `flyway_schema_history_s_idx` ON `flyway_schema_history` (`success`)',
+];
+
+/**
+ * What godwit sends MariaDB around migration `rank` (1-based), in its order, one round trip each: the
+ * lock, the read of newer rows, the script (where `null` stands), the row, COMMIT and the release.
+ * Autocommit is turned off once, before the first.
+ */
+export function mysqlStatements(rank, file) {
+  return [
+    "SELECT GET_LOCK('Flyway--bench', 0)",
+    `SELECT \`installed_rank\`, \`version\`, \`description\`, \`type\`, \`script\`, \`checksum\`, \`installed_by\`, UNIX_TIMESTAMP(\`installed_on\`), \`execution_time\`, \`success\` FROM \`flyway_schema_history\` WHERE \`installed_rank\` > ${rank - 1} ORDER BY \`installed_rank\``,
+    null,
+    `INSERT INTO \`flyway_schema_history\` (\`installed_rank\`, \`version\`, \`description\`, \`type\`, \`script\`, \`checksum\`, \`installed_by\`, \`execution_time\`, \`success\`) VALUES (${rank}, '${file.version}', 'd', 'SQL', '${file.name}', 0, CURRENT_USER(), 1, 1)`,
+    'COMMIT',
+    "SELECT RELEASE_LOCK('Flyway--bench')",
+  ];
 }

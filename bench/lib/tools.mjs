@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HISTORY_DDL, roundTrips, versionedFiles } from './history-model.mjs';
+import { HISTORY_DDL, MYSQL_HISTORY_DDL, mysqlStatements, roundTrips, versionedFiles } from './history-model.mjs';
 
 function output(cmd, args) {
   const result = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -49,6 +49,14 @@ export function toolsFor(repo, peers) {
       version: () => output('mariadb', ['--version']),
       command: (database, db) => ({
         cmd: 'mariadb', args: ['-h', '127.0.0.1', '-u', 'root', db], stdinFile: 'mariadb/apply.sql',
+      }),
+    },
+    {
+      tool: 'mariadb-history', role: 'model', dbs: ['mysql'], workloads: ['many', 'routines'],
+      label: '`mariadb`, with godwit\'s lock, history read and row',
+      version: () => output('mariadb', ['--version']),
+      command: (database, db, dir) => ({
+        cmd: 'mariadb', args: ['-h', '127.0.0.1', '-u', 'root', db], stdinFile: mysqlHistoryScript(dir),
       }),
     },
     {
@@ -119,18 +127,33 @@ export function toolsFor(repo, peers) {
 
 /**
  * psql applying the flyway/ files with the statements godwit sends around each one, grouped into
- * godwit's round trips with `\;` (see roundTrips): the previous migration's history row and COMMIT with
- * BEGIN, the advisory lock and the read of newer history rows; then the script (psql's own statement by
- * statement). Flyway's model costs the server this much whatever the client: the row sets what godwit's
+ * godwit's texts with `\;` (see roundTrips): the previous migration's history row and COMMIT with
+ * BEGIN, the advisory lock and the look for newer history rows; then the guard and the script (psql's
+ * own statement by statement). Flyway's model costs the server this much whatever the client: the row sets what godwit's
  * own overhead is measured from. Written afresh each time, so that it follows roundTrips.
  */
 function historyScript(dir) {
   const file = join(dir, 'psql-history', 'apply.sql');
   const lines = ['\\set ON_ERROR_STOP on', ...HISTORY_DDL.map((statement) => `${statement};`)];
   for (const trip of roundTrips(versionedFiles(join(dir, 'flyway')))) {
-    lines.push(Array.isArray(trip) ? `${trip.join(' \\; ')};` : `\\ir ../flyway/${trip.file.name}`);
+    lines.push(...(Array.isArray(trip) ? [`${trip.join(' \\; ')};`] : [`${trip.guard};`, `\\ir ../flyway/${trip.file.name}`]));
   }
   mkdirSync(join(dir, 'psql-history'), { recursive: true });
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
+}
+
+/**
+ * The mariadb client applying the flyway/ files with the statements godwit sends around each one
+ * (mysqlStatements), each its own round trip as godwit sends them: the row that prices Flyway's model
+ * on MariaDB. A path relative to the workload folder, as the client runs there.
+ */
+function mysqlHistoryScript(dir) {
+  const lines = [...MYSQL_HISTORY_DDL.map((statement) => `${statement};`), 'SET autocommit = 0;'];
+  versionedFiles(join(dir, 'flyway')).forEach((file, i) => {
+    for (const statement of mysqlStatements(i + 1, file)) lines.push(statement === null ? `source flyway/${file.name}` : `${statement};`);
+  });
+  mkdirSync(join(dir, 'mariadb-history'), { recursive: true });
+  writeFileSync(join(dir, 'mariadb-history', 'apply.sql'), `${lines.join('\n')}\n`);
+  return join('mariadb-history', 'apply.sql');
 }
