@@ -130,8 +130,12 @@ export interface Dialect {
    * may end and restart that transaction between attempts, so that a waiting process holds nothing.
    */
   acquireLock(schema: string, table: string, options: LockOptions): Promise<void>;
-  /** Releases a session lock; a no-op for transaction locks. */
-  releaseLock(schema: string, table: string): Promise<void>;
+  /**
+   * Releases a session lock; a no-op for transaction locks. With `later`, the dialect may hold the
+   * release back to travel with whatever is sent next, or to be dropped when the next acquireLock takes
+   * the same lock (between migrations); the caller then flushes the dialect when nothing else follows.
+   */
+  releaseLock(schema: string, table: string, options?: { later?: boolean }): Promise<void>;
 
   schemaExists(schema: string): Promise<boolean>;
   createSchema(schema: string): Promise<void>;
@@ -165,7 +169,7 @@ export interface Dialect {
    * Absent where a COMMIT cannot wait: inTransaction then commits at once.
    */
   commitLater?(landed: () => void): Promise<void>;
-  /** Sends a COMMIT that commitLater held back, if there is one. Absent with commitLater. */
+  /** Sends what was held back (a COMMIT by commitLater, a lock's release), if anything. Absent where nothing is. */
   flush?(): Promise<void>;
   rollback(): Promise<void>;
 

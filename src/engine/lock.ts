@@ -6,8 +6,8 @@ export interface LockedWorkOptions {
   transaction: boolean;
   /**
    * With a transaction: its COMMIT may be held back to travel with whatever is sent next
-   * (Dialect.commitLater), and this is called once it went through. The caller flushes the dialect
-   * when nothing else follows.
+   * (Dialect.commitLater), and this is called once it went through; so may a session lock's release
+   * (Dialect.releaseLock's `later`). The caller flushes the dialect when nothing else follows.
    */
   landed?: () => void;
 }
@@ -41,7 +41,7 @@ export async function withLock<T>(ctx: EngineContext, options: LockedWorkOptions
     options.landed?.();
     return result;
   } finally {
-    await dialect.releaseLock(history.schema, history.table);
+    await dialect.releaseLock(history.schema, history.table, { later: options.landed !== undefined });
   }
 }
 

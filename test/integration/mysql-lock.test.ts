@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Godwit, MigrationFailedError } from '../../src/index.js';
 import { REPO_ROOT, runCli, type CliResult } from '../helpers/cli.js';
 import { connectTo, createTestDatabase, flywayLockName, requireMysqlServers, type TestDatabase } from '../helpers/mysql.js';
 import { writeLocation } from '../helpers/locations.js';
@@ -171,6 +172,31 @@ describe.each(servers)('MySQL named lock on $label', (server) => {
     expect(seen).toBeGreaterThan(0);
     expect(await lockHolder(lockName)).toBeNull();
     expect(await getLock(await flyway(), lockName)).toBe(1);
+  });
+
+  it('frees it when migrate returns or fails, while the session stays open for the next command', async () => {
+    const open = db.extraName('open');
+    const lockName = flywayLockName(open);
+    const settings = {
+      url: db.jdbcUrl,
+      user: server.user,
+      ...(server.password === undefined ? {} : { password: server.password }),
+      schemas: [open],
+    };
+    const applied = Godwit.create({ ...settings, locations: [location('open', { 'V1__One.sql': 'CREATE TABLE one (id INT);\n', 'V2__Two.sql': 'CREATE TABLE two (id INT);\n' }).replace(/^-locations=/, '')] });
+    try {
+      expect((await applied.migrate()).migrationsExecuted).toBe(2);
+      expect(await lockHolder(lockName)).toBeNull();
+    } finally {
+      await applied.close();
+    }
+    const failing = Godwit.create({ ...settings, locations: [location('open', { 'V3__Broken.sql': 'CREATE TABLE three (id INT);\nINSERT INTO nowhere VALUES (1);\n' }).replace(/^-locations=/, '')] });
+    try {
+      await expect(failing.migrate()).rejects.toThrow(MigrationFailedError);
+      expect(await lockHolder(lockName)).toBeNull();
+    } finally {
+      await failing.close();
+    }
   });
 
   it('SIGTERM kills the running statement on the server (KILL QUERY from a second session) and frees the lock', async () => {

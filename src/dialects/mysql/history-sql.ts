@@ -52,9 +52,10 @@ export function createIndexSql(n: HistoryTableNames): string {
   return `CREATE INDEX ${n.index} ON ${n.qualified} (\`success\`)`;
 }
 
-/** Parameters as for createTableAsBaselineSql. */
-export function insertRowSql(qualified: string): string {
-  return `INSERT INTO ${qualified} (\`installed_rank\`, \`version\`, \`description\`, \`type\`, \`script\`, \`checksum\`, \`installed_by\`, \`execution_time\`, \`success\`) VALUES (?, ?, ?, ?, ?, ?, COALESCE(?, ${SESSION_USER_SQL}), ?, ?)`;
+/** Parameters as for createTableAsBaselineSql; or, given, the nine values as SQL literals. */
+export function insertRowSql(qualified: string, values: readonly string[] = Array<string>(9).fill('?')): string {
+  const [rank, version, description, type, script, checksum, installedBy, executionTime, success] = values;
+  return `INSERT INTO ${qualified} (\`installed_rank\`, \`version\`, \`description\`, \`type\`, \`script\`, \`checksum\`, \`installed_by\`, \`execution_time\`, \`success\`) VALUES (${rank}, ${version}, ${description}, ${type}, ${script}, ${checksum}, COALESCE(${installedBy}, ${SESSION_USER_SQL}), ${executionTime}, ${success})`;
 }
 
 /**

@@ -22,7 +22,7 @@ import {
 import { mysqlBatches } from './batches.js';
 import { connectionOptions, connectMysql, queryBatch, type BatchFailure, type MysqlServerOptions, type Select } from './mysql-client.js';
 import { acquireNamedLock, mysqlLockName, releaseNamedLock } from './named-lock.js';
-import { inlineParameters, terminated } from './render.js';
+import { inlineParameters, literal, terminated } from './render.js';
 import { mysqlSplitPass, splitMysqlScript } from './splitter.js';
 
 type Product = 'mysql' | 'mariadb';
@@ -56,6 +56,18 @@ export class MysqlDialect implements Dialect {
   private version = '';
   /** GET_LOCK is re-entrant and counted: each acquisition needs its own RELEASE_LOCK. */
   private readonly heldLocks = new Map<string, number>();
+  /**
+   * A lock releaseLock was told to release later, still held: its RELEASE_LOCK waits for the next
+   * statement or flush(), and an acquireLock of the same lock before then keeps it instead. Between two
+   * migrations that saves the release and the next GET_LOCK, two round trips of six.
+   */
+  private releaseDue: string | undefined;
+  /**
+   * The history row written in the open transaction, as literal SQL held back to go with its COMMIT in
+   * one multi-statement text, a round trip fewer per migration. Anything else sent before the COMMIT
+   * takes it along first (flush), so that what follows sees the row.
+   */
+  private heldRow: string | undefined;
   /**
    * The session's autocommit as godwit last set or saw it; undefined once SQL godwit did not write ran
    * outside a transaction, since that may have changed it.
@@ -98,6 +110,7 @@ export class MysqlDialect implements Dialect {
    * everything except the lock functions and the transaction's own statements.
    */
   private async ready(): Promise<mysql.Connection> {
+    await this.flush();
     const db = this.db;
     if (this.autocommit === false && !this.transactionOpen) {
       await db.query('SET autocommit = 1');
@@ -202,16 +215,32 @@ export class MysqlDialect implements Dialect {
   async acquireLock(schema: string, table: string, options: LockOptions): Promise<void> {
     const qualified = this.qualified(schema, table);
     const name = mysqlLockName(qualified);
-    await acquireNamedLock(this.lockSelect, name, qualified, options);
+    if (this.releaseDue === name) this.releaseDue = undefined;
+    else await acquireNamedLock(this.lockSelect, name, qualified, options);
     this.heldLocks.set(name, (this.heldLocks.get(name) ?? 0) + 1);
   }
 
-  async releaseLock(schema: string, table: string): Promise<void> {
+  async releaseLock(schema: string, table: string, options: { later?: boolean } = {}): Promise<void> {
     const name = mysqlLockName(this.qualified(schema, table));
     const held = this.heldLocks.get(name) ?? 0;
     if (held === 0) return;
     if (held === 1) this.heldLocks.delete(name);
     else this.heldLocks.set(name, held - 1);
+    await this.flush();
+    if (held === 1 && options.later) this.releaseDue = name;
+    else await releaseNamedLock(this.lockSelect, name);
+  }
+
+  /** Sends the history row and the RELEASE_LOCK held back, if any. */
+  async flush(): Promise<void> {
+    const row = this.heldRow;
+    if (row !== undefined) {
+      this.heldRow = undefined;
+      await this.db.query(row);
+    }
+    const name = this.releaseDue;
+    if (name === undefined) return;
+    this.releaseDue = undefined;
     await releaseNamedLock(this.lockSelect, name);
   }
 
@@ -289,6 +318,7 @@ export class MysqlDialect implements Dialect {
         if ((error as MysqlError).errno !== GTID_UNSAFE_CREATE_SELECT) throw error;
         await db.query(createTableSql(names));
         await this.insertHistoryRow(schema, table, options.baseline);
+        await this.flush();
       }
     } else {
       await db.query(createTableSql(names));
@@ -313,6 +343,11 @@ export class MysqlDialect implements Dialect {
   }
 
   async insertHistoryRow(schema: string, table: string, row: NewHistoryRow): Promise<void> {
+    if (this.transactionOpen) {
+      await this.flush();
+      this.heldRow = insertRowSql(this.qualified(schema, table), rowParameters(row).map((value) => literal(value)));
+      return;
+    }
     await (await this.ready()).execute(insertRowSql(this.qualified(schema, table)), rowParameters(row));
   }
 
@@ -346,8 +381,10 @@ export class MysqlDialect implements Dialect {
    */
   async commit(): Promise<void> {
     this.transactionOpen = false;
-    const [result] = await this.db.query('COMMIT');
-    this.autocommit = autocommitAfter(result);
+    const row = this.heldRow;
+    this.heldRow = undefined;
+    const [result] = await this.db.query(row === undefined ? 'COMMIT' : `${row};\nCOMMIT`);
+    this.autocommit = autocommitAfter(Array.isArray(result) ? result.at(-1) : result);
     if (this.autocommit !== undefined) return;
     await this.db.query('SET autocommit = 1');
     this.autocommit = true;
@@ -355,6 +392,7 @@ export class MysqlDialect implements Dialect {
 
   async rollback(): Promise<void> {
     this.transactionOpen = false;
+    this.heldRow = undefined;
     await this.db.query('ROLLBACK');
     await this.db.query('SET autocommit = 1');
     this.autocommit = true;
@@ -459,7 +497,7 @@ export class MysqlDialect implements Dialect {
       const create = options.baseline ? inlineParameters(createTableAsBaselineSql(names), rowParameters(options.baseline)) : createTableSql(names);
       return [create, createIndexSql(names)];
     },
-    insertHistoryRow: async (schema, table, row) => [inlineParameters(insertRowSql(this.qualified(schema, table)), rowParameters(row))],
+    insertHistoryRow: async (schema, table, row) => [insertRowSql(this.qualified(schema, table), rowParameters(row).map((value) => literal(value)))],
     updateHistoryRow: async (schema, table, installedRank, values) => [
       inlineParameters(updateRowSql(this.qualified(schema, table)), [values.description, values.type, values.checksum, installedRank]),
     ],

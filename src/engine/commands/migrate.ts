@@ -532,6 +532,9 @@ export async function migrate(ctx: EngineContext): Promise<MigrateResult> {
         }
       }
       if (error instanceof HeldCommitError) error = await heldCommitFailed(ctx, held, error);
+    } else {
+      // A lock release held back between migrations still goes: the session may be used again.
+      await ctx.dialect.flush?.().catch(() => undefined);
     }
     // Flyway's failed-migrate JSON is the result so far plus the error: what did get applied.
     if (error instanceof MigrationFailedError) {
