@@ -69,18 +69,19 @@ export const MYSQL_HISTORY_DDL = [
   'CREATE INDEX `flyway_schema_history_s_idx` ON `flyway_schema_history` (`success`)',
 ];
 
+/** The named lock godwit holds on MariaDB from the first migration to the last. */
+export const MYSQL_LOCK = ["SELECT GET_LOCK('Flyway--bench', 0)", "SELECT RELEASE_LOCK('Flyway--bench')"];
+
 /**
- * What godwit sends MariaDB around migration `rank` (1-based), in its order, one round trip each: the
- * lock, the read of newer rows, the script (where `null` stands), the row, COMMIT and the release.
- * Autocommit is turned off once, before the first.
+ * What godwit sends MariaDB around migration `rank` (1-based), in its order: the read of newer rows, the
+ * script (where `null` stands), then the row and COMMIT, which godwit sends as one text. The lock
+ * (MYSQL_LOCK) is taken before the first and released after the last; autocommit is turned off once.
  */
 export function mysqlStatements(rank, file) {
   return [
-    "SELECT GET_LOCK('Flyway--bench', 0)",
     `SELECT \`installed_rank\`, \`version\`, \`description\`, \`type\`, \`script\`, \`checksum\`, \`installed_by\`, UNIX_TIMESTAMP(\`installed_on\`), \`execution_time\`, \`success\` FROM \`flyway_schema_history\` WHERE \`installed_rank\` > ${rank - 1} ORDER BY \`installed_rank\``,
     null,
     `INSERT INTO \`flyway_schema_history\` (\`installed_rank\`, \`version\`, \`description\`, \`type\`, \`script\`, \`checksum\`, \`installed_by\`, \`execution_time\`, \`success\`) VALUES (${rank}, '${file.version}', 'd', 'SQL', '${file.name}', 0, CURRENT_USER(), 1, 1)`,
     'COMMIT',
-    "SELECT RELEASE_LOCK('Flyway--bench')",
   ];
 }

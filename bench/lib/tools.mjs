@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HISTORY_DDL, MYSQL_HISTORY_DDL, mysqlStatements, roundTrips, versionedFiles } from './history-model.mjs';
+import { HISTORY_DDL, MYSQL_HISTORY_DDL, MYSQL_LOCK, mysqlStatements, roundTrips, versionedFiles } from './history-model.mjs';
 
 function output(cmd, args) {
   const result = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -144,15 +144,16 @@ function historyScript(dir) {
 }
 
 /**
- * The mariadb client applying the flyway/ files with the statements godwit sends around each one
- * (mysqlStatements), each its own round trip as godwit sends them: the row that prices Flyway's model
- * on MariaDB. A path relative to the workload folder, as the client runs there.
+ * The mariadb client applying the flyway/ files with the statements godwit sends around them
+ * (MYSQL_LOCK, mysqlStatements), each its own round trip: the row that prices Flyway's model on
+ * MariaDB. A path relative to the workload folder, as the client runs there.
  */
 function mysqlHistoryScript(dir) {
-  const lines = [...MYSQL_HISTORY_DDL.map((statement) => `${statement};`), 'SET autocommit = 0;'];
+  const lines = [...MYSQL_HISTORY_DDL.map((statement) => `${statement};`), 'SET autocommit = 0;', `${MYSQL_LOCK[0]};`];
   versionedFiles(join(dir, 'flyway')).forEach((file, i) => {
     for (const statement of mysqlStatements(i + 1, file)) lines.push(statement === null ? `source flyway/${file.name}` : `${statement};`);
   });
+  lines.push(`${MYSQL_LOCK[1]};`);
   mkdirSync(join(dir, 'mariadb-history'), { recursive: true });
   writeFileSync(join(dir, 'mariadb-history', 'apply.sql'), `${lines.join('\n')}\n`);
   return join('mariadb-history', 'apply.sql');
