@@ -5,6 +5,7 @@ import { MigrationVersion } from '../../engine/version.js';
 import type { Dialect, DialectRenderer, LockOptions, SessionInfo, SqlStatement } from '../dialect.js';
 import { BatchStatementError, HeldCommitError, StatementError } from '../dialect.js';
 import type { SplitPass } from '../statement-stream.js';
+import type { BatchText } from '../batch-text.js';
 import { batchText, statementAt } from '../batch-text.js';
 import { javaStringHash } from '../java-hash.js';
 import { cleanStatements, SCHEMA_OBJECT_COUNT_SQL } from './clean.js';
@@ -147,8 +148,8 @@ export class PostgresDialect implements Dialect {
       return results;
     } catch (error) {
       if (held === undefined) throw error;
-      const completed = (error as { completed?: unknown }).completed;
-      if (typeof completed === 'number' && completed >= held.count) {
+      const completed = completedOf(error);
+      if (completed !== null && completed >= held.count) {
         held.landed();
         throw error;
       }
@@ -441,10 +442,7 @@ export class PostgresDialect implements Dialect {
     try {
       await queryBatch(batch.text);
     } catch (error) {
-      const failed = toStatementError(error);
-      const completed = (error as { completed?: unknown }).completed;
-      const at = statementAt(batch, failed.position, typeof completed === 'number' ? completed : null);
-      throw new BatchStatementError(at.index, new StatementError(failed.message, failed.sqlState, at.position, failed.detail, error));
+      throw batchFailure(batch, error);
     }
   }
 
@@ -486,19 +484,14 @@ export class PostgresDialect implements Dialect {
       await run;
       return true;
     } catch (error) {
-      const failed = toStatementError(error);
-      const completed = (error as { completed?: unknown }).completed;
-      if (completed === 0 && failed.sqlState === GUARD_REFUSED) {
+      if (completedOf(error) === 0 && toStatementError(error).sqlState === GUARD_REFUSED) {
         await this.send('ROLLBACK');
         await this.begin();
         if (locked) this.pendingLock = lock;
         else await this.takeLock(lock, 1);
         return false;
       }
-      const at = statementAt(batch, failed.position, typeof completed === 'number' ? completed : null);
-      // The guard itself may fail otherwise (cancelled, timed out): nothing of the script ran.
-      const index = Math.max(0, at.index - 1);
-      throw new BatchStatementError(index, new StatementError(failed.message, failed.sqlState, at.index === 0 ? null : at.position, failed.detail, error));
+      throw batchFailure(batch, error, 1);
     }
   }
 
@@ -605,6 +598,25 @@ function lastOf(results: QueryResult[]): QueryResult {
 /** In the order of insertRowSql's parameters. */
 function rowParameters(row: NewHistoryRow): [number, string | null, string, string, string, number | null, string | null, number, boolean] {
   return [row.installedRank, row.version, row.description, row.type, row.script, row.checksum, row.installedBy, row.executionTime, row.success];
+}
+
+/** How many statements of a multi-statement text completed before it failed, when the driver said. */
+function completedOf(error: unknown): number | null {
+  const completed = (error as { completed?: unknown }).completed;
+  return typeof completed === 'number' ? completed : null;
+}
+
+/**
+ * A failure of a batch as its statement's own: which one, and the error's position within it. `lead`
+ * statements of godwit's own go ahead of the caller's (the guard); one of them that failed otherwise
+ * than by design (cancelled, timed out) stands as the failure of the first, with no position in it:
+ * nothing of the caller's ran.
+ */
+function batchFailure(batch: BatchText, error: unknown, lead = 0): BatchStatementError {
+  const failed = toStatementError(error);
+  const at = statementAt(batch, failed.position, completedOf(error));
+  const ahead = at.index < lead;
+  return new BatchStatementError(ahead ? 0 : at.index - lead, new StatementError(failed.message, failed.sqlState, ahead ? null : at.position, failed.detail, error));
 }
 
 function toStatementError(error: unknown): StatementError {
