@@ -201,6 +201,16 @@ function statementFailure(statement: SqlStatement, error: StatementError): Scrip
   return new ScriptStatementError(statement, errorLine(statement, error), error);
 }
 
+/** A refused statement of a batch as if it had run alone; any other failure as it is. */
+function batchFailure(statements: SqlStatement[], error: unknown): unknown {
+  return error instanceof BatchStatementError ? statementFailure(statements[error.index]!, error.error) : error;
+}
+
+/** COPY with its rows, and a statement that cannot run in a transaction, go to the database alone. */
+function goesAlone(statement: SqlStatement): boolean {
+  return statement.copyData !== undefined || statement.nonTransactional;
+}
+
 /**
  * The statements of a script that can go to the database in one batch, right behind the round trip
  * before it (SchemaHistory.runIfUnchanged): a transactional script held in memory, short enough for
@@ -210,7 +220,7 @@ export function soleBatch(script: { statements: SqlStatement[] | AsyncIterable<S
   if (!script.transactional || !Array.isArray(script.statements) || script.statements.length === 0) return null;
   let chars = 0;
   for (const statement of script.statements) {
-    if (statement.copyData !== undefined || statement.nonTransactional) return null;
+    if (goesAlone(statement)) return null;
     chars += statement.sql.length;
   }
   return chars < BATCH_CHARS ? script.statements : null;
@@ -224,8 +234,7 @@ export async function runIfHistoryUnchanged(ctx: Pick<EngineContext, 'history'>,
   try {
     return await ctx.history.runIfUnchanged(known, statements, started);
   } catch (error) {
-    if (error instanceof BatchStatementError) throw statementFailure(statements[error.index]!, error.error);
-    throw error;
+    throw batchFailure(statements, error);
   }
 }
 
@@ -268,8 +277,7 @@ export async function runScript(ctx: Pick<EngineContext, 'dialect'>, script: { s
     try {
       await dialect.executeBatch?.(statements);
     } catch (error) {
-      if (error instanceof BatchStatementError) throw statementFailure(statements[error.index]!, error.error);
-      throw error;
+      throw batchFailure(statements, error);
     }
   };
   const flush = async () => {
@@ -293,7 +301,7 @@ export async function runScript(ctx: Pick<EngineContext, 'dialect'>, script: { s
   try {
     for await (const group of groups) {
       for (const statement of group) {
-        if (!batching || statement.copyData !== undefined || statement.nonTransactional) {
+        if (!batching || goesAlone(statement)) {
           await flush();
           await runOne(statement);
           continue;
