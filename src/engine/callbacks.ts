@@ -126,12 +126,17 @@ export async function fireCallbacks(ctx: EngineContext, event: CallbackEvent, op
   }
 }
 
+/** Whether any callback script of this run answers `event`. */
+export async function hasCallbacks(ctx: EngineContext, event: CallbackEvent): Promise<boolean> {
+  return (await callbackScripts(ctx)).some((c) => c.event === event);
+}
+
 /**
  * Fires an error event after `failure`. The original failure is what the user must see, so a callback
  * that fails in turn is only logged.
  */
 export async function fireErrorCallbacks(ctx: EngineContext, event: CallbackEvent, failure: unknown): Promise<void> {
-  if (!(await callbackScripts(ctx)).some((c) => c.event === event)) return;
+  if (!(await hasCallbacks(ctx, event))) return;
   try {
     await fireCallbacks(ctx, event);
   } catch (error) {

@@ -5,7 +5,7 @@ import { formatDuration } from '../duration.js';
 import type { MigrationInfo } from '../info.js';
 import { currentVersion, pendingMigrations } from '../info.js';
 import type { CallbackEvent } from '../filename.js';
-import { callbackScripts, fireCallbacks, fireErrorCallbacks, withCallbacks } from '../callbacks.js';
+import { fireCallbacks, fireErrorCallbacks, hasCallbacks, withCallbacks } from '../callbacks.js';
 import type { RowInput } from '../schema-history.js';
 import { fitted } from '../schema-history.js';
 import { withLock } from '../lock.js';
@@ -223,7 +223,7 @@ export async function runLocked(ctx: EngineContext, job: LockedScript): Promise<
 async function runEarly(ctx: EngineContext, job: LockedScript, known: AppliedMigration[], start: (announcement: string) => void): Promise<AppliedMigration[] | null> {
   const statements = 'run' in job.script ? null : soleBatch(job.script);
   if (statements === null || !ctx.dialect.supportsTransactionalDdl || !ctx.dialect.executeIfHistoryUnchanged) return null;
-  if ((await callbackScripts(ctx)).some((c) => c.event === job.events.before)) return null;
+  if (await hasCallbacks(ctx, job.events.before)) return null;
   const rows = [...known];
   const announcement = job.announce(rows);
   if (announcement === null) return null;
