@@ -97,6 +97,22 @@ function observed(dialect: Dialect, signal: AbortSignal, statements: StatementOb
   const refuse = () => {
     if (signal.aborted) throw new StatementError(`canceling statement: ${reasonOf(signal)}`, QUERY_CANCELED, null, null);
   };
+  // Progress counts every statement of a batch once it begins; the one it names while the batch runs
+  // is the batch's last.
+  const observedBatch = async <T>(batch: SqlStatement[], run: (begin: () => void) => Promise<T>): Promise<T> => {
+    refuse();
+    let begun = false;
+    const begin = () => {
+      begun = true;
+      for (const statement of batch) statements?.started(statement);
+    };
+    try {
+      return await run(begin);
+    } finally {
+      const last = batch.at(-1);
+      if (begun && last) statements?.finished(last);
+    }
+  };
   const executeBatch = dialect.executeBatch?.bind(dialect);
   const executeIfHistoryUnchanged = dialect.executeIfHistoryUnchanged?.bind(dialect);
   const wrapped: Partial<Dialect> = {
@@ -114,33 +130,20 @@ function observed(dialect: Dialect, signal: AbortSignal, statements: StatementOb
       return dialect.query(sql, params);
     },
     ...(executeBatch && {
-      executeBatch: async (batch: SqlStatement[]) => {
-        refuse();
-        // Progress counts every statement; the one it names while the batch runs is the batch's last.
-        for (const statement of batch) statements?.started(statement);
-        try {
-          return await executeBatch(batch);
-        } finally {
-          const last = batch.at(-1);
-          if (last) statements?.finished(last);
-        }
-      },
+      executeBatch: async (batch: SqlStatement[]) =>
+        observedBatch(batch, async (begin) => {
+          begin();
+          await executeBatch(batch);
+        }),
     }),
     ...(executeIfHistoryUnchanged && {
-      executeIfHistoryUnchanged: async (schema: string, table: string, afterRank: number, batch: SqlStatement[], started: () => void) => {
-        refuse();
-        let running = false;
-        try {
-          return await executeIfHistoryUnchanged(schema, table, afterRank, batch, () => {
+      executeIfHistoryUnchanged: async (schema: string, table: string, afterRank: number, batch: SqlStatement[], started: () => void) =>
+        observedBatch(batch, (begin) =>
+          executeIfHistoryUnchanged(schema, table, afterRank, batch, () => {
             started();
-            running = true;
-            for (const statement of batch) statements?.started(statement);
-          });
-        } finally {
-          const last = batch.at(-1);
-          if (running && last) statements?.finished(last);
-        }
-      },
+            begin();
+          }),
+        ),
     }),
     executeScript: async (text, file) => {
       refuse();
