@@ -345,10 +345,15 @@ export class MysqlDialect implements Dialect {
   async insertHistoryRow(schema: string, table: string, row: NewHistoryRow): Promise<void> {
     if (this.transactionOpen) {
       await this.flush();
-      this.heldRow = insertRowSql(this.qualified(schema, table), rowParameters(row).map((value) => literal(value)));
+      this.heldRow = this.literalRowSql(schema, table, row);
       return;
     }
     await (await this.ready()).execute(insertRowSql(this.qualified(schema, table)), rowParameters(row));
+  }
+
+  /** The row's INSERT with its values as literals: held back for the COMMIT, or written by a dry run. */
+  private literalRowSql(schema: string, table: string, row: NewHistoryRow): string {
+    return insertRowSql(this.qualified(schema, table), rowParameters(row).map((value) => literal(value)));
   }
 
   async updateHistoryRow(schema: string, table: string, installedRank: number, values: { description: string; type: string; checksum: number | null }): Promise<void> {
@@ -497,7 +502,7 @@ export class MysqlDialect implements Dialect {
       const create = options.baseline ? inlineParameters(createTableAsBaselineSql(names), rowParameters(options.baseline)) : createTableSql(names);
       return [create, createIndexSql(names)];
     },
-    insertHistoryRow: async (schema, table, row) => [insertRowSql(this.qualified(schema, table), rowParameters(row).map((value) => literal(value)))],
+    insertHistoryRow: async (schema, table, row) => [this.literalRowSql(schema, table, row)],
     updateHistoryRow: async (schema, table, installedRank, values) => [
       inlineParameters(updateRowSql(this.qualified(schema, table)), [values.description, values.type, values.checksum, installedRank]),
     ],

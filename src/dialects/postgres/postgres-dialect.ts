@@ -354,8 +354,13 @@ export class PostgresDialect implements Dialect {
   async insertHistoryRow(schema: string, table: string, row: NewHistoryRow): Promise<void> {
     // In a transaction the row can wait for what follows (the COMMIT, mostly): it commits or rolls
     // back with it either way, and a failure to insert still fails that statement's call.
-    if (this.transactionOpen && this.db.queryBatch) this.ahead.push(insertRowSql(this.qualified(schema, table), rowParameters(row).map((value) => literal(value))));
+    if (this.transactionOpen && this.db.queryBatch) this.ahead.push(this.literalRowSql(schema, table, row));
     else await this.send(insertRowSql(this.qualified(schema, table)), rowParameters(row));
+  }
+
+  /** The row's INSERT with its values as literals: sent with the COMMIT, or written by a dry run. */
+  private literalRowSql(schema: string, table: string, row: NewHistoryRow): string {
+    return insertRowSql(this.qualified(schema, table), rowParameters(row).map((value) => literal(value)));
   }
 
   async updateHistoryRow(schema: string, table: string, installedRank: number, values: { description: string; type: string; checksum: number | null }): Promise<void> {
@@ -539,7 +544,7 @@ export class PostgresDialect implements Dialect {
       const baseline = options.baseline ? [insertRowSql(names.qualified, rowParameters(options.baseline).map((value) => literal(value)))] : [];
       return [createTableSql(names), ...baseline, addPrimaryKeySql(names), createIndexSql(names)];
     },
-    insertHistoryRow: async (schema, table, row) => [insertRowSql(this.qualified(schema, table), rowParameters(row).map((value) => literal(value)))],
+    insertHistoryRow: async (schema, table, row) => [this.literalRowSql(schema, table, row)],
     updateHistoryRow: async (schema, table, installedRank, values) => [
       inlineParameters(updateRowSql(this.qualified(schema, table)), [values.description, values.type, values.checksum, installedRank]),
     ],
