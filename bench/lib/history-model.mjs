@@ -7,8 +7,6 @@ export const LOCK_ID = 77433833903597;
 
 export const HISTORY = '"public"."flyway_schema_history"';
 
-export const HISTORY_COLUMNS = '"installed_rank", "version", "description", "type", "script", "checksum", "installed_by", "installed_on", "execution_time", "success"';
-
 /** Flyway's history table DDL, one statement an entry. */
 export const HISTORY_DDL = [
   `CREATE TABLE ${HISTORY} ("installed_rank" INT NOT NULL, "version" VARCHAR(50), "description" VARCHAR(200) NOT NULL, "type" VARCHAR(20) NOT NULL, "script" VARCHAR(1000) NOT NULL, "checksum" INTEGER, "installed_by" VARCHAR(100) NOT NULL, "installed_on" TIMESTAMP NOT NULL DEFAULT now(), "execution_time" INTEGER NOT NULL, "success" BOOLEAN NOT NULL)`,
@@ -24,18 +22,19 @@ export function versionedFiles(dir) {
     .sort((a, b) => Number(a.version) - Number(b.version));
 }
 
+/** True while no history row ranks above `rank`. */
+function noRowAbove(rank) {
+  return `NOT EXISTS (SELECT 1 FROM ${HISTORY} WHERE "installed_rank" > ${rank})`;
+}
+
 /** BEGIN with the lock, its outcome kept for the guard, and a look for rows above `rank`. */
 export function lockAndLook(rank) {
-  return [
-    'BEGIN',
-    `SELECT set_config('godwit.locked', pg_try_advisory_xact_lock(${LOCK_ID})::text, true)`,
-    `SELECT NOT EXISTS (SELECT 1 FROM ${HISTORY} WHERE "installed_rank" > ${rank})`,
-  ];
+  return ['BEGIN', `SELECT set_config('godwit.locked', pg_try_advisory_xact_lock(${LOCK_ID})::text, true)`, `SELECT ${noRowAbove(rank)}`];
 }
 
 /** The guard that goes ahead of a migration's script: fails unless locked and nothing above `rank`. */
 export function guard(rank) {
-  return `SELECT 1 / (current_setting('godwit.locked', true) IS NOT DISTINCT FROM 'true' AND NOT EXISTS (SELECT 1 FROM ${HISTORY} WHERE "installed_rank" > ${rank}))::int`;
+  return `SELECT 1 / (current_setting('godwit.locked', true) IS NOT DISTINCT FROM 'true' AND ${noRowAbove(rank)})::int`;
 }
 
 /** The history row of migration `rank` with the COMMIT. Values are gen.py's names and numbers. */

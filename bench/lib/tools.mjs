@@ -129,8 +129,9 @@ export function toolsFor(repo, peers) {
  * psql applying the flyway/ files with the statements godwit sends around each one, grouped into
  * godwit's texts with `\;` (see roundTrips): the previous migration's history row and COMMIT with
  * BEGIN, the advisory lock and the look for newer history rows; then the guard and the script (psql's
- * own statement by statement). Flyway's model costs the server this much whatever the client: the row sets what godwit's
- * own overhead is measured from. Written afresh each time, so that it follows roundTrips.
+ * own statement by statement). Flyway's model costs the server this much whatever the client: the row
+ * sets what godwit's own overhead is measured from. Written afresh each time, so that it follows
+ * roundTrips.
  */
 function historyScript(dir) {
   const file = join(dir, 'psql-history', 'apply.sql');
