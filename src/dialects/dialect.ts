@@ -44,16 +44,39 @@ export class BatchStatementError extends Error {
 
 /**
  * A COMMIT held back by Dialect.commitLater, or the history row held back with it, was refused when it
- * travelled with a later call: that transaction rolled back, and nothing of the later call ran.
+ * travelled with a later call: that transaction rolled back, and nothing of the later call ran. Also a
+ * script left running by executeIfHistoryUnchanged's `detach` that the database refused once the call
+ * had returned: `statement` is the script's statement that failed, and the error's position is within
+ * it. Its transaction has been rolled back too.
  */
 export class HeldCommitError extends Error {
   readonly sqlState: string | null;
 
-  constructor(readonly error: StatementError) {
+  constructor(
+    readonly error: StatementError,
+    readonly statement?: SqlStatement,
+  ) {
     super(error.message, { cause: error });
     this.name = 'HeldCommitError';
     this.sqlState = error.sqlState;
   }
+}
+
+/** How executeIfHistoryUnchanged reports on the statements it sends, and whether it waits for them. */
+export interface GuardedRun {
+  /** Called once the lock and the look came back clear, as the statements begin to run. */
+  started(): void;
+  /** Called once their answer came back, whether they ran or were refused. */
+  finished?(): void;
+  /**
+   * The call may return true as soon as they started, without waiting for them: what is sent next
+   * (the history row, held back, and the COMMIT) then queues behind them, so that the server goes from
+   * one migration to the next without waiting for godwit. Their failure then surfaces from whatever
+   * call next waits for the server, as a HeldCommitError naming the statement; the history row written
+   * meanwhile gets the execution time the database measured (commitLater's `landed`). Only for a
+   * transaction whose COMMIT is held back, with nothing of the caller's to run in it after them.
+   */
+  detach: boolean;
 }
 
 export interface SessionInfo {
@@ -164,11 +187,13 @@ export interface Dialect {
   /**
    * Ends the transaction as commit() does, but holds the COMMIT back to travel with whatever is sent
    * next (between migrations: the next one's BEGIN, lock and history read), which saves a round trip
-   * per migration. `landed` is called once it went through. A refused one fails the call it travelled
-   * with as a HeldCommitError, before anything of that call ran; rollback() and flush() send it alone.
-   * Absent where a COMMIT cannot wait: inTransaction then commits at once.
+   * per migration. `landed` is called once it went through, with the execution time the database
+   * measured when the history row was written while its script still ran (see
+   * executeIfHistoryUnchanged's `detach`). A refused one fails the call it travelled with as a
+   * HeldCommitError, before anything of that call ran; rollback() and flush() send it alone. Absent
+   * where a COMMIT cannot wait: inTransaction then commits at once.
    */
-  commitLater?(landed: () => void): Promise<void>;
+  commitLater?(landed: (measuredMs?: number) => void): Promise<void>;
   /** Sends what was held back (a COMMIT by commitLater, a lock's release), if anything. Absent where nothing is. */
   flush?(): Promise<void>;
   rollback(): Promise<void>;
@@ -208,15 +233,14 @@ export interface Dialect {
    * not yet taken, would travel with: sends the lock and a look at the history, and right behind them,
    * without waiting, the statements, behind a guard that refuses them (and they are not run) unless
    * this transaction holds the lock and no history row ranks above `afterRank`. A migration then waits
-   * for the server once instead of twice. `started` is called once the lock and the look came back clear,
-   * as the statements begin to run. True when they ran. False when the lock was not granted at once
-   * (it has been waited for as acquireLock would have) or the history has grown: nothing of the
-   * statements ran, and the caller reads the history as usual. A refused statement is a
-   * BatchStatementError, as from executeBatch; a refused held COMMIT a HeldCommitError. Called with
-   * statements that executeBatch may run; absent (after connect) where a statement sent behind another
-   * cannot be stopped by it.
+   * for the server once instead of twice. True when they ran (or, detached, are running). False when
+   * the lock was not granted at once (it has been waited for as acquireLock would have) or the history
+   * has grown: nothing of the statements ran, and the caller reads the history as usual. A refused
+   * statement is a BatchStatementError, as from executeBatch; a refused held COMMIT a HeldCommitError.
+   * Called with statements that executeBatch may run; absent (after connect) where a statement sent
+   * behind another cannot be stopped by it.
    */
-  executeIfHistoryUnchanged?(schema: string, table: string, afterRank: number, statements: SqlStatement[], started: () => void): Promise<boolean>;
+  executeIfHistoryUnchanged?(schema: string, table: string, afterRank: number, statements: SqlStatement[], run: GuardedRun): Promise<boolean>;
   /** Runs a configured SQL text (initSql) statement by statement. */
   executeScript(text: string, file: string): Promise<void>;
   /** Asks the server to cancel the statement in flight (signals). */

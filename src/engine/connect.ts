@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Config } from '../config/config.js';
 import { parseDatabaseUrl } from '../config/jdbc-url.js';
-import type { Dialect, LockOptions, SqlStatement } from '../dialects/dialect.js';
+import type { Dialect, GuardedRun, LockOptions, SqlStatement } from '../dialects/dialect.js';
 import { StatementError } from '../dialects/dialect.js';
 import { createDialect } from '../dialects/index.js';
 import { CancelledError, ConfigError, ConnectionError, GodwitError } from '../errors.js';
@@ -99,19 +99,18 @@ function observed(dialect: Dialect, signal: AbortSignal, statements: StatementOb
   };
   // Progress counts every statement of a batch once it begins; the one it names while the batch runs
   // is the batch's last.
-  const observedBatch = async <T>(batch: SqlStatement[], run: (begin: () => void) => Promise<T>): Promise<T> => {
-    refuse();
+  const batchProgress = (batch: SqlStatement[]) => {
     let begun = false;
-    const begin = () => {
-      begun = true;
-      for (const statement of batch) statements?.started(statement);
+    return {
+      begin: () => {
+        begun = true;
+        for (const statement of batch) statements?.started(statement);
+      },
+      end: () => {
+        const last = batch.at(-1);
+        if (begun && last) statements?.finished(last);
+      },
     };
-    try {
-      return await run(begin);
-    } finally {
-      const last = batch.at(-1);
-      if (begun && last) statements?.finished(last);
-    }
   };
   const executeBatch = dialect.executeBatch?.bind(dialect);
   const executeIfHistoryUnchanged = dialect.executeIfHistoryUnchanged?.bind(dialect);
@@ -130,20 +129,33 @@ function observed(dialect: Dialect, signal: AbortSignal, statements: StatementOb
       return dialect.query(sql, params);
     },
     ...(executeBatch && {
-      executeBatch: async (batch: SqlStatement[]) =>
-        observedBatch(batch, async (begin) => {
-          begin();
+      executeBatch: async (batch: SqlStatement[]) => {
+        refuse();
+        const progress = batchProgress(batch);
+        progress.begin();
+        try {
           await executeBatch(batch);
-        }),
+        } finally {
+          progress.end();
+        }
+      },
     }),
     ...(executeIfHistoryUnchanged && {
-      executeIfHistoryUnchanged: async (schema: string, table: string, afterRank: number, batch: SqlStatement[], started: () => void) =>
-        observedBatch(batch, (begin) =>
-          executeIfHistoryUnchanged(schema, table, afterRank, batch, () => {
-            started();
-            begin();
-          }),
-        ),
+      executeIfHistoryUnchanged: async (schema: string, table: string, afterRank: number, batch: SqlStatement[], run: GuardedRun) => {
+        refuse();
+        const progress = batchProgress(batch);
+        return executeIfHistoryUnchanged(schema, table, afterRank, batch, {
+          detach: run.detach,
+          started: () => {
+            run.started();
+            progress.begin();
+          },
+          finished: () => {
+            run.finished?.();
+            progress.end();
+          },
+        });
+      },
     }),
     executeScript: async (text, file) => {
       refuse();

@@ -6,10 +6,11 @@ export interface LockedWorkOptions {
   transaction: boolean;
   /**
    * With a transaction: its COMMIT may be held back to travel with whatever is sent next
-   * (Dialect.commitLater), and this is called once it went through; so may a session lock's release
-   * (Dialect.releaseLock's `later`). The caller flushes the dialect when nothing else follows.
+   * (Dialect.commitLater), and this is called once it went through, with the execution time the
+   * database measured if it did; so may a session lock's release (Dialect.releaseLock's `later`). The
+   * caller flushes the dialect when nothing else follows.
    */
-  landed?: () => void;
+  landed?: (measuredMs?: number) => void;
 }
 
 /**
@@ -46,7 +47,7 @@ export async function withLock<T>(ctx: EngineContext, options: LockedWorkOptions
 }
 
 /** Commits what `work` did (see LockedWorkOptions.landed), or rolls all of it back and rethrows. */
-export async function inTransaction<T>(ctx: EngineContext, work: () => Promise<T>, landed?: () => void): Promise<T> {
+export async function inTransaction<T>(ctx: EngineContext, work: () => Promise<T>, landed?: (measuredMs?: number) => void): Promise<T> {
   await ctx.dialect.begin();
   try {
     const result = await work();

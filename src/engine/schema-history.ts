@@ -1,4 +1,4 @@
-import type { Dialect, SqlStatement } from '../dialects/dialect.js';
+import type { Dialect, GuardedRun, SqlStatement } from '../dialects/dialect.js';
 import { abbreviateDescription } from './info.js';
 import type { AppliedMigration, NewHistoryRow } from './types.js';
 
@@ -65,8 +65,8 @@ export class SchemaHistory {
    * Runs `statements` in the round trip of the history read readAfter(known) would make, if that read
    * would find nothing new (Dialect.executeIfHistoryUnchanged). False: nothing of them ran; read as usual.
    */
-  async runIfUnchanged(known: AppliedMigration[], statements: SqlStatement[], started: () => void): Promise<boolean> {
-    return (await this.dialect.executeIfHistoryUnchanged?.(this.schema, this.table, lastRank(known), statements, started)) ?? false;
+  async runIfUnchanged(known: AppliedMigration[], statements: SqlStatement[], run: GuardedRun): Promise<boolean> {
+    return (await this.dialect.executeIfHistoryUnchanged?.(this.schema, this.table, lastRank(known), statements, run)) ?? false;
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { SqlStatement } from '../dialects/dialect.js';
+import type { GuardedRun, SqlStatement } from '../dialects/dialect.js';
 import { BatchStatementError, StatementError } from '../dialects/dialect.js';
 import { StatementStream } from '../dialects/statement-stream.js';
 import { ScriptError } from '../errors.js';
@@ -197,7 +197,7 @@ function errorLine(statement: SqlStatement, error: StatementError): number {
   return statement.line + (breaks ? breaks.length : 0);
 }
 
-function statementFailure(statement: SqlStatement, error: StatementError): ScriptStatementError {
+export function statementFailure(statement: SqlStatement, error: StatementError): ScriptStatementError {
   return new ScriptStatementError(statement, errorLine(statement, error), error);
 }
 
@@ -230,9 +230,9 @@ export function soleBatch(script: { statements: SqlStatement[] | AsyncIterable<S
  * Runs soleBatch's statements behind the history read of `known`, if it would find nothing new
  * (SchemaHistory.runIfUnchanged). A refused statement is reported as if it had run alone.
  */
-export async function runIfHistoryUnchanged(ctx: Pick<EngineContext, 'history'>, known: AppliedMigration[], statements: SqlStatement[], started: () => void): Promise<boolean> {
+export async function runIfHistoryUnchanged(ctx: Pick<EngineContext, 'history'>, known: AppliedMigration[], statements: SqlStatement[], run: GuardedRun): Promise<boolean> {
   try {
-    return await ctx.history.runIfUnchanged(known, statements, started);
+    return await ctx.history.runIfUnchanged(known, statements, run);
   } catch (error) {
     throw batchFailure(statements, error);
   }

@@ -2,7 +2,7 @@ import { readlinkSync } from 'node:fs';
 import { ConnectionError, LockTimeoutError } from '../../errors.js';
 import type { AppliedMigration, NewHistoryRow } from '../../engine/types.js';
 import { MigrationVersion } from '../../engine/version.js';
-import type { Dialect, DialectRenderer, LockOptions, SessionInfo, SqlStatement } from '../dialect.js';
+import type { Dialect, DialectRenderer, GuardedRun, LockOptions, SessionInfo, SqlStatement } from '../dialect.js';
 import { BatchStatementError, HeldCommitError, StatementError } from '../dialect.js';
 import type { SplitPass } from '../statement-stream.js';
 import type { BatchText } from '../batch-text.js';
@@ -32,6 +32,15 @@ const LOCK_RETRY_INTERVAL_MS = 1000;
 const LOCKED_SETTING = 'godwit.locked';
 /** SQLSTATE division_by_zero: how the guard of executeIfHistoryUnchanged refuses what follows it. */
 const GUARD_REFUSED = '22012';
+/**
+ * When the guard let a script start, in seconds since the epoch, transaction-local: the history row of
+ * a detached script measures its execution time from it, on the server (see GuardedRun.detach).
+ */
+const STARTED_SETTING = 'godwit.started';
+/** The milliseconds since the guard let the script start, as the history row's execution_time. */
+const ELAPSED_MS_SQL = `round((extract(epoch FROM clock_timestamp()) - current_setting('${STARTED_SETTING}')::numeric) * 1000)::int`;
+/** Where insertRowSql's execution_time goes among rowParameters. */
+const EXECUTION_TIME_AT = 7;
 
 export function postgresLockId(quotedTable: string): bigint {
   return FLYWAY_LOCK_BASE + BigInt(javaStringHash(quotedTable));
@@ -68,9 +77,19 @@ export class PostgresDialect implements Dialect {
    * A COMMIT held back by commitLater: the first `count` statements of `ahead` end that transaction (its
    * history row and the COMMIT), and `landed` is called once they went through.
    */
-  private held: { count: number; landed: () => void } | undefined;
-  /** A held COMMIT was refused: the BEGIN that travelled after it never ran, so there is nothing to roll back. */
+  private held: { count: number; landed: (results: QueryResult[]) => void } | undefined;
+  /**
+   * No transaction is open although begin() was the last call: a held COMMIT was refused, so the BEGIN
+   * that travelled after it never ran, or a detached script failed and its transaction was rolled back.
+   */
   private begunInVain = false;
+  /**
+   * A script executeIfHistoryUnchanged left running (GuardedRun.detach): its refusal, null when it ran.
+   * Anything else waits for it before it is sent; only the next guarded script is sent before.
+   */
+  private running: Promise<HeldCommitError | null> | undefined;
+  /** Where in `ahead` the history row of a detached script returns the execution time it measured. */
+  private timedRowAt: number | undefined;
 
   constructor(
     private readonly connector: PgConnector,
@@ -89,6 +108,8 @@ export class PostgresDialect implements Dialect {
     this.ahead = [];
     this.pendingLock = undefined;
     this.held = undefined;
+    this.running = undefined;
+    this.timedRowAt = undefined;
     this.transactionOpen = false;
     this.connection = await this.connector();
     const queryBatch = this.connection.queryBatch;
@@ -96,7 +117,7 @@ export class PostgresDialect implements Dialect {
     this.mayQueueBatch = queryBatch === undefined ? undefined : (statements) => !statements.some(endsTransaction);
     this.commitLater = queryBatch === undefined ? undefined : async (landed) => this.holdCommit(landed);
     this.executeIfHistoryUnchanged =
-      queryBatch === undefined ? undefined : (schema, table, afterRank, statements, started) => this.executeGuarded(queryBatch, this.qualified(schema, table), afterRank, statements, started);
+      queryBatch === undefined ? undefined : (schema, table, afterRank, statements, run) => this.executeGuarded(queryBatch, this.qualified(schema, table), afterRank, statements, run);
     const version = await this.connection.query('SHOW server_version_num');
     this.serverMajor = Math.floor(Number(version.rows[0]?.server_version_num ?? 0) / 10000);
     await this.useClientTimeZone();
@@ -118,6 +139,7 @@ export class PostgresDialect implements Dialect {
 
   /** Sends what is held back together with `sql` where the protocol allows, ahead of it otherwise. */
   private async send(sql: string, params?: unknown[]): Promise<QueryResult> {
+    await this.settleRunning();
     await this.settleLock();
     const db = this.db;
     const ahead = this.ahead.splice(0);
@@ -128,6 +150,7 @@ export class PostgresDialect implements Dialect {
   }
 
   async flush(): Promise<void> {
+    await this.settleRunning();
     await this.settleLock();
     const ahead = this.ahead.splice(0);
     const queryBatch = this.db.queryBatch;
@@ -144,18 +167,39 @@ export class PostgresDialect implements Dialect {
     this.held = undefined;
     try {
       const results = await queryBatch(statements.join(';\n'));
-      held?.landed();
+      held?.landed(results);
       return results;
     } catch (error) {
       if (held === undefined) throw error;
       const completed = completedOf(error);
       if (completed !== null && completed >= held.count) {
-        held.landed();
+        held.landed([]);
         throw error;
       }
       this.begunInVain = this.transactionOpen;
       throw new HeldCommitError(toStatementError(error));
     }
+  }
+
+  /**
+   * Waits for a detached script. When it was refused, everything sent behind it was refused too (its
+   * transaction failed): `queued` is waited for, that transaction is rolled back, and the refusal thrown.
+   */
+  private async settleRunning(queued: Array<Promise<unknown>> = []): Promise<void> {
+    const running = this.running;
+    if (running === undefined) return;
+    this.running = undefined;
+    const refused = await running;
+    if (refused === null) return;
+    await Promise.allSettled(queued);
+    this.ahead = [];
+    this.held = undefined;
+    this.pendingLock = undefined;
+    this.timedRowAt = undefined;
+    this.transactionOpen = false;
+    this.begunInVain = true;
+    await this.db.query('ROLLBACK');
+    throw refused;
   }
 
   /** Takes a lock asked for but not sent yet, before anything that must run under it. */
@@ -170,6 +214,7 @@ export class PostgresDialect implements Dialect {
     this.ahead = [];
     this.pendingLock = undefined;
     this.held = undefined;
+    this.running = undefined;
     const connection = this.connection;
     this.connection = undefined;
     await connection?.close();
@@ -341,6 +386,7 @@ export class PostgresDialect implements Dialect {
 
   /** Runs a read-only query, in one round trip with the pending lock when there is one. */
   private async readUnderLock(sql: string): Promise<QueryResult> {
+    await this.settleRunning();
     const lock = this.pendingLock;
     const queryBatch = this.db.queryBatch;
     if (lock === undefined || queryBatch === undefined) return this.send(sql);
@@ -353,14 +399,27 @@ export class PostgresDialect implements Dialect {
 
   async insertHistoryRow(schema: string, table: string, row: NewHistoryRow): Promise<void> {
     // In a transaction the row can wait for what follows (the COMMIT, mostly): it commits or rolls
-    // back with it either way, and a failure to insert still fails that statement's call.
-    if (this.transactionOpen && this.db.queryBatch) this.ahead.push(this.literalRowSql(schema, table, row));
-    else await this.send(insertRowSql(this.qualified(schema, table)), rowParameters(row));
+    // back with it either way, and a failure to insert still fails that statement's call. Behind a
+    // detached script, only the server knows when that ended: it measures the execution time.
+    if (this.transactionOpen && this.db.queryBatch) {
+      if (this.running !== undefined) {
+        this.timedRowAt = this.ahead.length;
+        this.ahead.push(`${this.literalRowSql(schema, table, row, ELAPSED_MS_SQL)} RETURNING "execution_time"`);
+      } else {
+        this.ahead.push(this.literalRowSql(schema, table, row));
+      }
+    } else {
+      await this.send(insertRowSql(this.qualified(schema, table)), rowParameters(row));
+    }
   }
 
-  /** The row's INSERT with its values as literals: sent with the COMMIT, or written by a dry run. */
-  private literalRowSql(schema: string, table: string, row: NewHistoryRow): string {
-    return insertRowSql(this.qualified(schema, table), rowParameters(row).map((value) => literal(value)));
+  /**
+   * The row's INSERT with its values as literals: sent with the COMMIT, or written by a dry run.
+   * `executionTime`: SQL that computes it instead.
+   */
+  private literalRowSql(schema: string, table: string, row: NewHistoryRow, executionTime?: string): string {
+    const values = rowParameters(row).map((value) => literal(value));
+    return insertRowSql(this.qualified(schema, table), executionTime === undefined ? values : values.with(EXECUTION_TIME_AT, executionTime));
   }
 
   async updateHistoryRow(schema: string, table: string, installedRank: number, values: { description: string; type: string; checksum: number | null }): Promise<void> {
@@ -390,19 +449,25 @@ export class PostgresDialect implements Dialect {
   }
 
   /** Set by connect() when the driver can send a multi-statement query, which a held COMMIT travels in. */
-  commitLater?: (landed: () => void) => Promise<void>;
+  commitLater?: (landed: (measuredMs?: number) => void) => Promise<void>;
 
   /**
    * The COMMIT and the history row before it wait in `ahead` for the next round trip: between
    * migrations that is the next one's BEGIN, lock and history read.
    */
-  private holdCommit(landed: () => void): void {
+  private holdCommit(landed: (measuredMs?: number) => void): void {
     this.transactionOpen = false;
     this.ahead.push('COMMIT');
+    const timedAt = this.timedRowAt;
+    this.timedRowAt = undefined;
+    const ours = (results: QueryResult[]) => {
+      const measured = timedAt === undefined ? undefined : Number(results[timedAt]?.rows[0]?.execution_time);
+      landed(measured !== undefined && Number.isFinite(measured) ? measured : undefined);
+    };
     const earlier = this.held?.landed;
     this.held = {
       count: this.ahead.length,
-      landed: earlier === undefined ? landed : () => (earlier(), landed()),
+      landed: earlier === undefined ? ours : (results) => (earlier(results), ours(results)),
     };
   }
 
@@ -411,6 +476,7 @@ export class PostgresDialect implements Dialect {
    * before it, of an earlier transaction, still goes.
    */
   async rollback(): Promise<void> {
+    await this.settleRunning();
     this.transactionOpen = false;
     this.pendingLock = undefined;
     const ahead = this.ahead.splice(0);
@@ -452,7 +518,7 @@ export class PostgresDialect implements Dialect {
   }
 
   /** Set by connect() where the driver can queue a text behind another (the server's can, PGlite's not). */
-  executeIfHistoryUnchanged?: (schema: string, table: string, afterRank: number, statements: SqlStatement[], started: () => void) => Promise<boolean>;
+  executeIfHistoryUnchanged?: (schema: string, table: string, afterRank: number, statements: SqlStatement[], run: GuardedRun) => Promise<boolean>;
 
   /**
    * Two texts, the second sent while the first runs: what is held back, the lock (its outcome kept in
@@ -460,8 +526,12 @@ export class PostgresDialect implements Dialect {
    * that fails is a division by zero, which ends its text: the statements are never run, and neither is
    * anything in the transaction after it. The guard looks at the history again rather than trusting
    * the first text: when that text failed before its BEGIN, the second one runs outside any transaction.
+   *
+   * Both go out before a detached script of the migration before has answered: should that one fail,
+   * its transaction refuses them (the held row that leads the first text fails, and with it the text;
+   * the guard fails in the aborted transaction), and that failure is the one thrown.
    */
-  private async executeGuarded(queryBatch: (sql: string) => Promise<QueryResult[]>, history: string, afterRank: number, statements: SqlStatement[], started: () => void): Promise<boolean> {
+  private async executeGuarded(queryBatch: (sql: string) => Promise<QueryResult[]>, history: string, afterRank: number, statements: SqlStatement[], guarded: GuardedRun): Promise<boolean> {
     const lock = this.pendingLock;
     if (lock === undefined) return false;
     this.pendingLock = undefined;
@@ -471,9 +541,10 @@ export class PostgresDialect implements Dialect {
       `SELECT set_config('${LOCKED_SETTING}', ${lockFunction(lock.options)}(${lock.id})::text, true) AS locked`,
       `SELECT ${unchanged} AS unchanged`,
     ]);
-    const guard = `SELECT 1 / (current_setting('${LOCKED_SETTING}', true) IS NOT DISTINCT FROM 'true' AND ${unchanged})::int`;
+    const guard = `SELECT 1 / (current_setting('${LOCKED_SETTING}', true) IS NOT DISTINCT FROM 'true' AND ${unchanged})::int, set_config('${STARTED_SETTING}', extract(epoch FROM clock_timestamp())::text, true)`;
     const batch = batchText([{ sql: guard, line: 0, nonTransactional: false }, ...statements]);
     const run = queryBatch(batch.text);
+    await this.settleRunning([look, run]);
     let locked: boolean;
     let clear: boolean;
     try {
@@ -482,9 +553,23 @@ export class PostgresDialect implements Dialect {
       clear = locked && results.at(-1)?.rows[0]?.unchanged === true;
     } catch (error) {
       await run.catch(() => undefined);
+      guarded.finished?.();
       throw error;
     }
-    if (clear) started();
+    if (clear) guarded.started();
+    if (clear && guarded.detach) {
+      this.running = run.then(
+        () => {
+          guarded.finished?.();
+          return null;
+        },
+        (error: unknown) => {
+          guarded.finished?.();
+          return detachedRefusal(batch, statements, error);
+        },
+      );
+      return true;
+    }
     try {
       await run;
       return true;
@@ -497,6 +582,8 @@ export class PostgresDialect implements Dialect {
         return false;
       }
       throw batchFailure(batch, error, 1);
+    } finally {
+      guarded.finished?.();
     }
   }
 
@@ -622,6 +709,21 @@ function batchFailure(batch: BatchText, error: unknown, lead = 0): BatchStatemen
   const at = statementAt(batch, failed.position, completedOf(error));
   const ahead = at.index < lead;
   return new BatchStatementError(ahead ? 0 : at.index - lead, new StatementError(failed.message, failed.sqlState, ahead ? null : at.position, failed.detail, error));
+}
+
+/**
+ * A detached script's failure, reported from a later call. Its guard cannot fail by design once the look
+ * came back clear, in the same transaction and under the lock; should the history change anyway (a
+ * writer that ignores the lock), nothing of the script ran, and that is what the error says.
+ */
+function detachedRefusal(batch: BatchText, statements: SqlStatement[], error: unknown): HeldCommitError {
+  if (completedOf(error) === 0 && toStatementError(error).sqlState === GUARD_REFUSED) {
+    return new HeldCommitError(
+      new StatementError('The schema history changed between the look under the lock and the script, so the script did not run.', GUARD_REFUSED, null, null, error),
+    );
+  }
+  const failed = batchFailure(batch, error, 1);
+  return new HeldCommitError(failed.error, statements[failed.index]);
 }
 
 function toStatementError(error: unknown): StatementError {

@@ -10,7 +10,7 @@ import type { RowInput } from '../schema-history.js';
 import { fitted } from '../schema-history.js';
 import { withLock } from '../lock.js';
 import type { MigrateOutput, MigrateResult } from '../results.js';
-import { runIfHistoryUnchanged, ScriptStatementError, soleBatch } from '../script.js';
+import { runIfHistoryUnchanged, ScriptStatementError, soleBatch, statementFailure } from '../script.js';
 import type { PreparedMigration } from '../code-migration.js';
 import { CodeMigrationError, prepareMigration, runPrepared } from '../code-migration.js';
 import { emitProgress } from '../events.js';
@@ -165,7 +165,7 @@ export async function runLocked(ctx: EngineContext, job: LockedScript): Promise<
   let executionTime = 0;
   let recorded = false;
   const landed = job.landed;
-  const options = { transaction: script.transactional, landed: landed && (() => recorded && landed(executionTime)) };
+  const options = { transaction: script.transactional, landed: landed && ((measured?: number) => recorded && landed(measured ?? executionTime)) };
   try {
     return await withLock(ctx, options, async () => {
       let started = 0;
@@ -217,8 +217,10 @@ export async function runLocked(ctx: EngineContext, job: LockedScript): Promise<
  * A small transactional script sent right behind the lock and the history read, and stopped by the
  * database unless the history is still `known` (SchemaHistory.runIfUnchanged): the migration then
  * waits for the server once, not twice. Only where a refused script leaves nothing behind, and with no
- * callback to run before it. Returns the rows under the lock when the script ran; null when it did not
- * go this way or was stopped, and nothing of it ran.
+ * callback to run before it. When its COMMIT may be held back and no callback runs after it, it is not
+ * even waited for (GuardedRun.detach): the next migration goes out behind it, and its failure comes
+ * back as a HeldCommitError from there. Returns the rows under the lock when the script ran (or runs);
+ * null when it did not go this way or was stopped, and nothing of it ran.
  */
 async function runEarly(ctx: EngineContext, job: LockedScript, known: AppliedMigration[], start: (announcement: string) => void): Promise<AppliedMigration[] | null> {
   const statements = 'run' in job.script ? null : soleBatch(job.script);
@@ -227,7 +229,8 @@ async function runEarly(ctx: EngineContext, job: LockedScript, known: AppliedMig
   const rows = [...known];
   const announcement = job.announce(rows);
   if (announcement === null) return null;
-  return (await runIfHistoryUnchanged(ctx, known, statements, () => start(announcement))) ? rows : null;
+  const detach = job.landed !== undefined && !(await hasCallbacks(ctx, job.events.after));
+  return (await runIfHistoryUnchanged(ctx, known, statements, { started: () => start(announcement), detach })) ? rows : null;
 }
 
 /** A COMMIT the database refused, as the failing statement of the script it would have committed. */
@@ -296,11 +299,12 @@ interface Holding {
 }
 
 /**
- * The COMMIT of the migration held back was refused where it travelled: that migration failed, and
- * rolled back. Reported as its failure would have been had the COMMIT gone alone.
+ * The COMMIT of the migration held back, or its detached script, was refused where it travelled: that
+ * migration failed, and rolled back. Reported as its failure would have been had it not waited.
  */
 async function heldCommitFailed(ctx: EngineContext, migration: ResolvedMigration, error: HeldCommitError): Promise<MigrationFailedError> {
-  const failure = migrationFailed(ctx, migration, refusedCommit(error.error), ctx.dialect.supportsTransactionalDdl);
+  const refused = error.statement === undefined ? refusedCommit(error.error) : statementFailure(error.statement, error.error);
+  const failure = migrationFailed(ctx, migration, refused, ctx.dialect.supportsTransactionalDdl);
   emitProgress(ctx.progress, ctx.log, migration, { event: 'failed', error: failure });
   await fireErrorCallbacks(ctx, 'afterEachMigrateError', failure);
   return failure;
