@@ -68,6 +68,14 @@ export function selectRowsSql(qualified: string, after = false): string {
   return `SELECT \`installed_rank\`, \`version\`, \`description\`, \`type\`, \`script\`, \`checksum\`, \`installed_by\`, UNIX_TIMESTAMP(\`installed_on\`) AS \`installed_on_epoch\`, \`execution_time\`, \`success\` FROM ${qualified}${after ? ' WHERE `installed_rank` > ?' : ''} ORDER BY \`installed_rank\``;
 }
 
+/**
+ * Fails (ER_SUBQUERY_NO_1_ROW, SQLSTATE 21000) when a row ranks above `afterRank`: the subquery then
+ * returns more than one row. A SET, since it returns no rows, and DO would swallow the error.
+ */
+export function noRowAfterGuardSql(qualified: string, afterRank: number): string {
+  return `SET @godwit_history_unchanged = (SELECT 1 UNION ALL SELECT 1 FROM ${qualified} WHERE \`installed_rank\` > ${Math.trunc(afterRank)})`;
+}
+
 export function updateRowSql(qualified: string): string {
   return `UPDATE ${qualified} SET \`description\` = ?, \`type\` = ?, \`checksum\` = ? WHERE \`installed_rank\` = ?`;
 }

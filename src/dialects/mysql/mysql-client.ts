@@ -135,9 +135,11 @@ export type BatchFailure = Error & { completed?: number };
  * Sends a multi-statement text and waits for all its results. The server stops at the first statement
  * it refuses; mysql2 counts the results it has read in the query's `_resultIndex` (it has no public
  * count), which is the refused statement's index when each statement yields one result.
+ * `firstDone` is called when the first statement's result arrives, if it returns no rows: the server
+ * sends each statement's result as it completes, before it runs the next.
  */
 export const queryBatch = stackAtCaller(
-  (connection: mysql.Connection, sql: string): Promise<void> =>
+  (connection: mysql.Connection, sql: string, firstDone?: () => void): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       const core = (connection as unknown as { connection: CoreConnection }).connection;
       const query = core.query(sql, (error) => {
@@ -145,10 +147,12 @@ export const queryBatch = stackAtCaller(
         const completed = (query as { _resultIndex?: unknown })._resultIndex;
         reject(typeof completed === 'number' ? Object.assign(error, { completed }) : error);
       });
+      // mysql2 emits `result` for each result without rows (an OK packet), also with a callback.
+      if (firstDone) query.once('result', firstDone);
     }),
 );
 
 /** The callback-style connection under mysql2/promise's: only its query() returns the query's state. */
 interface CoreConnection {
-  query(sql: string, callback: (error: Error | null) => void): object;
+  query(sql: string, callback: (error: Error | null) => void): { once(event: 'result', listener: () => void): unknown };
 }

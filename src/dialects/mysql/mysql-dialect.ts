@@ -3,7 +3,7 @@ import type mysql from 'mysql2/promise';
 import { ConnectionError } from '../../errors.js';
 import type { AppliedMigration, NewHistoryRow } from '../../engine/types.js';
 import { MigrationVersion } from '../../engine/version.js';
-import type { Dialect, DialectRenderer, LockOptions, SessionInfo, SqlStatement } from '../dialect.js';
+import type { Dialect, DialectRenderer, GuardedRun, LockOptions, SessionInfo, SqlStatement } from '../dialect.js';
 import { BatchStatementError, StatementError } from '../dialect.js';
 import { batchText, statementAt } from '../batch-text.js';
 import type { SplitPass } from '../statement-stream.js';
@@ -14,12 +14,13 @@ import {
   createTableSql,
   deleteRowsSql,
   insertRowSql,
+  noRowAfterGuardSql,
   selectRowsSql,
   SESSION_USER_SQL,
   updateRowSql,
   type HistoryTableNames,
 } from './history-sql.js';
-import { mysqlBatches } from './batches.js';
+import { mysqlBatches, returnsSeveralResults } from './batches.js';
 import { connectionOptions, connectMysql, queryBatch, type BatchFailure, type MysqlServerOptions, type Select } from './mysql-client.js';
 import { acquireNamedLock, mysqlLockName, releaseNamedLock } from './named-lock.js';
 import { inlineParameters, literal, terminated } from './render.js';
@@ -29,6 +30,9 @@ type Product = 'mysql' | 'mariadb';
 const DISPLAY_NAME: Record<Product, string> = { mysql: 'MySQL', mariadb: 'MariaDB' };
 
 const REPLAY_LOCK_WAIT_SECONDS = 365 * 24 * 3600;
+
+/** SQLSTATE of ER_SUBQUERY_NO_1_ROW: how the guard of executeIfHistoryUnchanged says the history grew. */
+const HISTORY_GREW_STATE = '21000';
 
 /** ER_GTID_UNSAFE_CREATE_SELECT: servers enforcing GTID consistency refuse CREATE TABLE … SELECT. */
 const GTID_UNSAFE_CREATE_SELECT = 1786;
@@ -432,29 +436,65 @@ export class MysqlDialect implements Dialect {
       await this.useWantedSchema();
       const db = await this.ready();
       for (const part of mysqlBatches(statements, this.maxPacket)) {
-        const batch = batchText(part.statements);
-        const cancelsBefore = this.cancels;
-        const sent = queryBatch(db, batch.text);
-        this.batchInFlight = sent;
         try {
-          await sent;
-          // A statement that returns normally when killed (SLEEP) let the rest of the batch run: the
-          // migration still ends as cancelled, its last statement standing for the one interrupted.
-          if (this.cancels !== cancelsBefore) {
-            throw Object.assign(new Error('Query execution was interrupted'), { errno: QUERY_INTERRUPTED, code: 'ER_QUERY_INTERRUPTED', sqlState: '70100', completed: part.statements.length - 1 });
-          }
+          await this.sendBatch(db, part.statements);
         } catch (error) {
-          const completed = (error as BatchFailure).completed;
-          const at = statementAt(batch, null, completed ?? null);
-          throw new BatchStatementError(part.from + at.index, toStatementError(error));
-        } finally {
-          this.batchInFlight = undefined;
+          if (error instanceof BatchStatementError) throw new BatchStatementError(part.from + error.index, error.error);
+          throw error;
         }
       }
     } catch (error) {
       if (error instanceof BatchStatementError) throw error;
       throw new BatchStatementError(0, toStatementError(error));
     } finally {
+      this.userSqlRan();
+    }
+  }
+
+  /** One multi-statement text; a refusal is a BatchStatementError naming the statement among these. */
+  private async sendBatch(db: mysql.Connection, statements: SqlStatement[], firstDone?: () => void): Promise<void> {
+    const batch = batchText(statements);
+    const cancelsBefore = this.cancels;
+    const sent = queryBatch(db, batch.text, firstDone);
+    this.batchInFlight = sent;
+    try {
+      await sent;
+      // A statement that returns normally when killed (SLEEP) let the rest of the batch run: the
+      // migration still ends as cancelled, its last statement standing for the one interrupted.
+      if (this.cancels !== cancelsBefore) {
+        throw Object.assign(new Error('Query execution was interrupted'), { errno: QUERY_INTERRUPTED, code: 'ER_QUERY_INTERRUPTED', sqlState: '70100', completed: statements.length - 1 });
+      }
+    } catch (error) {
+      const completed = (error as BatchFailure).completed;
+      throw new BatchStatementError(statementAt(batch, null, completed ?? null).index, toStatementError(error));
+    } finally {
+      this.batchInFlight = undefined;
+    }
+  }
+
+  /**
+   * One text: a guard that fails, before anything else runs, when a history row ranks above
+   * `afterRank`, then the statements. The named lock is the session's and already held, so the guard
+   * looks at the history only. The migration then waits for the server twice (this text, the row with
+   * the COMMIT) instead of three times. Never detached: here a failed statement does not stop what was
+   * sent behind it. False, with nothing sent, where results would not name a failing statement (CALL)
+   * or the text would not fit one packet.
+   */
+  async executeIfHistoryUnchanged(schema: string, table: string, afterRank: number, statements: SqlStatement[], run: GuardedRun): Promise<boolean> {
+    const guarded = [{ sql: noRowAfterGuardSql(this.qualified(schema, table), afterRank), line: 0, nonTransactional: false }, ...statements];
+    if (statements.some(returnsSeveralResults) || mysqlBatches(guarded, this.maxPacket).length > 1) return false;
+    try {
+      await this.useWantedSchema();
+      await this.sendBatch(await this.ready(), guarded, () => run.started());
+      return true;
+    } catch (error) {
+      if (!(error instanceof BatchStatementError)) throw new BatchStatementError(0, toStatementError(error));
+      if (error.index > 0) throw new BatchStatementError(error.index - 1, error.error);
+      if (error.error.sqlState === HISTORY_GREW_STATE) return false;
+      // The guard failed otherwise (cancelled, timed out): nothing of the statements ran.
+      throw new BatchStatementError(0, new StatementError(error.error.message, error.error.sqlState, null, error.error.detail, error.error.cause));
+    } finally {
+      run.finished?.();
       this.userSqlRan();
     }
   }

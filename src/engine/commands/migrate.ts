@@ -169,24 +169,29 @@ export async function runLocked(ctx: EngineContext, job: LockedScript): Promise<
   try {
     return await withLock(ctx, options, async () => {
       let started = 0;
+      let begun = false;
       const start = (announcement: string) => {
         log.info(announcement);
         emitProgress(ctx.progress, log, script.migration, { event: 'started' });
         started = performance.now();
+        begun = true;
       };
-      let rows = job.known === undefined ? null : await runEarly(ctx, job, job.known, start);
-      const ranEarly = rows !== null;
-      if (rows === null) {
-        rows = job.known ? await history.readAfter(job.known) : await history.read();
-        const announcement = job.announce(rows);
-        if (announcement === null) return null;
-        await fireCallbacks(ctx, job.events.before, { inCurrentTransaction: true });
-        start(announcement);
-      }
+      let rows: AppliedMigration[] | null = null;
       try {
+        rows = job.known === undefined ? null : await runEarly(ctx, job, job.known, start);
+        const ranEarly = rows !== null;
+        if (rows === null) {
+          rows = job.known ? await history.readAfter(job.known) : await history.read();
+          const announcement = job.announce(rows);
+          if (announcement === null) return null;
+          await fireCallbacks(ctx, job.events.before, { inCurrentTransaction: true });
+          start(announcement);
+        }
         if (!ranEarly) await runPrepared(ctx, script);
         await fireCallbacks(ctx, job.events.after, { inCurrentTransaction: true });
       } catch (error) {
+        // Failed before the script began (the history read, a callback before it): nothing to record.
+        if (!begun) throw error;
         executionTime = Math.round(performance.now() - started);
         // What ran stays in the database (no transaction, or DDL that commits itself): record the
         // failure while the lock is still ours, so no other process re-runs the half-applied script.
@@ -216,15 +221,14 @@ export async function runLocked(ctx: EngineContext, job: LockedScript): Promise<
 /**
  * A small transactional script sent right behind the lock and the history read, and stopped by the
  * database unless the history is still `known` (SchemaHistory.runIfUnchanged): the migration then
- * waits for the server once, not twice. Only where a refused script leaves nothing behind, and with no
- * callback to run before it. When its COMMIT may be held back and no callback runs after it, it is not
+ * waits for the server once less. Only with no callback to run before it. When its COMMIT may be held back and no callback runs after it, it is not
  * even waited for (GuardedRun.detach): the next migration goes out behind it, and its failure comes
  * back as a HeldCommitError from there. Returns the rows under the lock when the script ran (or runs);
  * null when it did not go this way or was stopped, and nothing of it ran.
  */
 async function runEarly(ctx: EngineContext, job: LockedScript, known: AppliedMigration[], start: (announcement: string) => void): Promise<AppliedMigration[] | null> {
   const statements = 'run' in job.script ? null : soleBatch(job.script);
-  if (statements === null || !ctx.dialect.supportsTransactionalDdl || !ctx.dialect.executeIfHistoryUnchanged) return null;
+  if (statements === null || !ctx.dialect.executeIfHistoryUnchanged) return null;
   if (await hasCallbacks(ctx, job.events.before)) return null;
   const rows = [...known];
   const announcement = job.announce(rows);
