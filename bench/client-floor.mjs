@@ -13,7 +13,10 @@ import { median } from './lib/stats.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = dirname(here);
 
-/** The loop a child process runs: `node client-floor.mjs --loop=raw|pg|pg1 DB DIR`. */
+/** Texts the `pipe` loop lets go unanswered. */
+const PIPE_WINDOW = 4;
+
+/** The loop a child process runs: `node client-floor.mjs --loop=raw|pg|pg1|pipe DB DIR`. */
 async function loop(kind, db, dir) {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: db });
@@ -23,7 +26,17 @@ async function loop(kind, db, dir) {
   if (kind === 'raw') send = rawSender(client);
   const trips = roundTrips(versionedFiles(dir));
   const text = (trip) => (Array.isArray(trip) ? trip.join(';\n') : `${trip.guard};\n${readFileSync(join(dir, trip.file.name), 'utf8')}`);
-  if (kind === 'pg1') {
+  if (kind === 'pipe') {
+    // godwit's way since it stopped waiting for a migration's script: every text goes out without
+    // waiting for the one before, a few at most unanswered, so the server never waits for the client.
+    client.pipeline = true;
+    const unanswered = [];
+    for (const trip of trips) {
+      unanswered.push(send(text(trip)));
+      if (unanswered.length > PIPE_WINDOW) await unanswered.shift();
+    }
+    await Promise.all(unanswered);
+  } else if (kind === 'pg1') {
     // What one round trip per migration would reach: each file travels with the statements before it.
     for (let i = 0; i < trips.length; i += 2) await send(i + 1 < trips.length ? `${text(trips[i])};\n${text(trips[i + 1])}` : text(trips[i]));
   } else {
@@ -114,6 +127,7 @@ async function measureAll(runs, workload, only) {
     psql: { cmd: 'psql', args: ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-U', 'postgres', '-f', 'apply.sql'], cwd: join(workload, 'psql'), dbArg: (db) => ['-d', db] },
     'node-raw': { cmd: 'node', args: [self, '--loop=raw'], cwd: flyway, dbArg: (db) => [db, flyway] },
     'node-pg': { cmd: 'node', args: [self, '--loop=pg'], cwd: flyway, dbArg: (db) => [db, flyway] },
+    'node-pg-pipeline': { cmd: 'node', args: [self, '--loop=pipe'], cwd: flyway, dbArg: (db) => [db, flyway] },
     'node-pg-1rt': { cmd: 'node', args: [self, '--loop=pg1'], cwd: flyway, dbArg: (db) => [db, flyway] },
     godwit: { cmd: 'node', args: [join(repo, 'bin', 'godwit.js'), '-locations=filesystem:.', 'migrate'], cwd: flyway, dbArg: (db) => [`-url=${databases.pg.jdbcUrl(db)}`] },
   };

@@ -32,15 +32,22 @@ export function lockAndLook(rank) {
   return ['BEGIN', `SELECT set_config('godwit.locked', pg_try_advisory_xact_lock(${LOCK_ID})::text, true)`, `SELECT ${noRowAbove(rank)}`];
 }
 
-/** The guard that goes ahead of a migration's script: fails unless locked and nothing above `rank`. */
+/**
+ * The guard that goes ahead of a migration's script: fails unless locked and nothing above `rank`, and
+ * notes when the script starts, for the row's execution time.
+ */
 export function guard(rank) {
-  return `SELECT 1 / (current_setting('godwit.locked', true) IS NOT DISTINCT FROM 'true' AND ${noRowAbove(rank)})::int`;
+  return `SELECT 1 / (current_setting('godwit.locked', true) IS NOT DISTINCT FROM 'true' AND ${noRowAbove(rank)})::int, set_config('godwit.started', extract(epoch FROM clock_timestamp())::text, true)`;
 }
 
-/** The history row of migration `rank` with the COMMIT. Values are gen.py's names and numbers. */
+/**
+ * The history row of migration `rank`, its execution time measured by the server from the guard, with
+ * the COMMIT. Values are gen.py's names and numbers.
+ */
 export function rowAndCommit(rank, file) {
+  const elapsed = "round((extract(epoch FROM clock_timestamp()) - current_setting('godwit.started')::numeric) * 1000)::int";
   return [
-    `INSERT INTO ${HISTORY} ("installed_rank", "version", "description", "type", "script", "checksum", "installed_by", "execution_time", "success") VALUES (${rank}, '${file.version}', 'd', 'SQL', '${file.name}', 0, current_user, 1, true)`,
+    `INSERT INTO ${HISTORY} ("installed_rank", "version", "description", "type", "script", "checksum", "installed_by", "execution_time", "success") VALUES (${rank}, '${file.version}', 'd', 'SQL', '${file.name}', 0, current_user, ${elapsed}, true) RETURNING "execution_time"`,
     'COMMIT',
   ];
 }
@@ -49,7 +56,8 @@ export function rowAndCommit(rank, file) {
  * godwit's texts for `files`, in order: an array of statements sent as one text, or a file to send as
  * it is behind its guard. The history row and COMMIT of each migration travel with the next one's
  * BEGIN, lock and look; the last ones go alone. godwit sends each file's text without waiting for the
- * one before it, so a migration costs it one round trip; psql waits for each.
+ * one before it, nor the next migration's texts for the file's answer, so the server need not wait for
+ * godwit between migrations; psql waits for each.
  */
 export function roundTrips(files) {
   const trips = [];
@@ -72,13 +80,14 @@ export const MYSQL_HISTORY_DDL = [
 export const MYSQL_LOCK = ["SELECT GET_LOCK('Flyway--bench', 0)", "SELECT RELEASE_LOCK('Flyway--bench')"];
 
 /**
- * What godwit sends MariaDB around migration `rank` (1-based), in its order: the read of newer rows, the
- * script (where `null` stands), then the row and COMMIT, which godwit sends as one text. The lock
+ * What godwit sends MariaDB around migration `rank` (1-based), in its order: the guard that fails when
+ * the history has rows above the last one godwit knows, the script (where `null` stands), then the row
+ * and COMMIT. godwit sends the guard with the script as one text, and the row with the COMMIT. The lock
  * (MYSQL_LOCK) is taken before the first and released after the last; autocommit is turned off once.
  */
 export function mysqlStatements(rank, file) {
   return [
-    `SELECT \`installed_rank\`, \`version\`, \`description\`, \`type\`, \`script\`, \`checksum\`, \`installed_by\`, UNIX_TIMESTAMP(\`installed_on\`), \`execution_time\`, \`success\` FROM \`flyway_schema_history\` WHERE \`installed_rank\` > ${rank - 1} ORDER BY \`installed_rank\``,
+    `SET @godwit_history_unchanged = (SELECT 1 UNION ALL SELECT 1 FROM \`flyway_schema_history\` WHERE \`installed_rank\` > ${rank - 1})`,
     null,
     `INSERT INTO \`flyway_schema_history\` (\`installed_rank\`, \`version\`, \`description\`, \`type\`, \`script\`, \`checksum\`, \`installed_by\`, \`execution_time\`, \`success\`) VALUES (${rank}, '${file.version}', 'd', 'SQL', '${file.name}', 0, CURRENT_USER(), 1, 1)`,
     'COMMIT',
