@@ -94,6 +94,30 @@ describe.concurrent.each(servers)('batched scripts on $label', (server) => {
     expect(failed.stderr).toContain('Statement  : INSERT INTO no_such_table VALUES (1)');
     expect(await rows(broken.db, 'SELECT count(*) FROM log')).toEqual(['0']);
   });
+
+  it('names a CALL that fails after its procedure returned rows, last in its text, and keeps no row', async () => {
+    const script = [
+      'CREATE TABLE log (what VARCHAR(20));',
+      'DELIMITER $$',
+      'CREATE PROCEDURE boom()',
+      'BEGIN',
+      '  SELECT 1 AS first;',
+      '  SELECT 2 AS second;',
+      '  INSERT INTO no_such_table VALUES (1);',
+      'END$$',
+      'DELIMITER ;',
+      "INSERT INTO log VALUES ('before');",
+      'CALL boom();',
+      "INSERT INTO log VALUES ('after');",
+      '',
+    ].join('\n');
+    const { db, godwit } = await place('call_fails', { 'V1__Call.sql': script });
+    const failed = await godwit(['migrate']);
+    expectExit(failed, 1);
+    expect(failed.stderr).toContain('Line       : 11');
+    expect(failed.stderr).toContain('Statement  : CALL boom()');
+    expect(await rows(db, 'SELECT count(*) FROM log')).toEqual(['0']);
+  });
 });
 
 describe.each(servers.filter((server) => server.flavour === 'mariadb'))('SIGTERM during a batch on $label', (server) => {

@@ -24,14 +24,13 @@ describe('mysqlBatches', () => {
     expect(mysqlBatches([statement('SELECT 1'), huge, statement('SELECT 2')], 4096).map((part) => [part.from, part.statements.length])).toEqual([[0, 1], [1, 1], [2, 1]]);
   });
 
-  it('sends each CALL alone, also behind comments, since a procedure may return several results', () => {
-    const statements = [statement('INSERT INTO t VALUES (1)'), statement('/* why */ -- note\ncall p()'), statement('INSERT INTO t VALUES (2)'), statement('CALL q()'), statement('CALLED()')];
+  it('ends a batch with each CALL, also behind comments, since a procedure may return several results', () => {
+    const statements = [statement('INSERT INTO t VALUES (1)'), statement('/* why */ -- note\ncall p()'), statement('CALL r()'), statement('INSERT INTO t VALUES (2)'), statement('CALL q()'), statement('CALLED()')];
     expect(shape(mysqlBatches(statements, 1 << 24))).toEqual([
-      [0, ['INSERT INTO t VALUES (1)']],
-      [1, ['/* why */ -- note\ncall p()']],
-      [2, ['INSERT INTO t VALUES (2)']],
-      [3, ['CALL q()']],
-      [4, ['CALLED()']],
+      [0, ['INSERT INTO t VALUES (1)', '/* why */ -- note\ncall p()']],
+      [2, ['CALL r()']],
+      [3, ['INSERT INTO t VALUES (2)', 'CALL q()']],
+      [5, ['CALLED()']],
     ]);
   });
 });

@@ -4,8 +4,9 @@ import type { SqlStatement } from '../dialect.js';
 const PACKET_OVERHEAD = 1024;
 
 /**
- * CALL goes alone: a procedure returns a result per SELECT it runs plus one of its own, so counting
- * results would no longer tell which statement of a batch failed. Comments may precede the keyword.
+ * CALL ends its batch: a procedure returns a result per SELECT it runs plus one of its own, so counting
+ * results would no longer tell which statement after it failed; before it, one result is one statement,
+ * and a failure once they are all in is the CALL's. Comments may precede the keyword.
  */
 const CALL = /^(?:\s+|--[^\n]*(?:\n|$)|#[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*CALL\b/i;
 
@@ -16,7 +17,7 @@ export function returnsSeveralResults(statement: SqlStatement): boolean {
 /**
  * The engine's batch cut into the multi-statement texts MySQL is sent: each below max_allowed_packet
  * (`maxBytes`; a statement larger than that goes alone, to be refused as it would be alone), and each
- * CALL alone. `from` is the index of a part's first statement in `statements`.
+ * CALL last in its text. `from` is the index of a part's first statement in `statements`.
  */
 export function mysqlBatches(statements: SqlStatement[], maxBytes: number): Array<{ from: number; statements: SqlStatement[] }> {
   const limit = maxBytes - PACKET_OVERHEAD;
@@ -33,15 +34,10 @@ export function mysqlBatches(statements: SqlStatement[], maxBytes: number): Arra
   statements.forEach((statement, index) => {
     // A UTF-16 unit is at most 3 UTF-8 bytes: exact counting only where that bound comes near the limit.
     const size = statement.sql.length * 3 < limit ? statement.sql.length * 3 : Buffer.byteLength(statement.sql);
-    if (returnsSeveralResults(statement)) {
-      close(index);
-      current.push(statement);
-      close(index + 1);
-      return;
-    }
     if (current.length > 0 && bytes + size + 2 > limit) close(index);
     current.push(statement);
     bytes += size + 2;
+    if (returnsSeveralResults(statement)) close(index + 1);
   });
   close(statements.length);
   return parts;

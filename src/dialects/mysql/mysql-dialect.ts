@@ -20,7 +20,7 @@ import {
   updateRowSql,
   type HistoryTableNames,
 } from './history-sql.js';
-import { mysqlBatches, returnsSeveralResults } from './batches.js';
+import { mysqlBatches } from './batches.js';
 import { connectionOptions, connectMysql, queryBatch, type BatchFailure, type MysqlServerOptions, type Select } from './mysql-client.js';
 import { acquireNamedLock, mysqlLockName, releaseNamedLock } from './named-lock.js';
 import { inlineParameters, literal, terminated } from './render.js';
@@ -477,12 +477,12 @@ export class MysqlDialect implements Dialect {
    * `afterRank`, then the statements. The named lock is the session's and already held, so the guard
    * looks at the history only. The migration then waits for the server twice (this text, the row with
    * the COMMIT) instead of three times. Never detached: here a failed statement does not stop what was
-   * sent behind it. False, with nothing sent, where results would not name a failing statement (CALL)
-   * or the text would not fit one packet.
+   * sent behind it. False, with nothing sent, where the statements would not go in one text (a CALL
+   * before the last, which must end its text, or more than one packet).
    */
   async executeIfHistoryUnchanged(schema: string, table: string, afterRank: number, statements: SqlStatement[], run: GuardedRun): Promise<boolean> {
     const guarded = [{ sql: noRowAfterGuardSql(this.qualified(schema, table), afterRank), line: 0, nonTransactional: false }, ...statements];
-    if (statements.some(returnsSeveralResults) || mysqlBatches(guarded, this.maxPacket).length > 1) return false;
+    if (mysqlBatches(guarded, this.maxPacket).length > 1) return false;
     try {
       await this.useWantedSchema();
       await this.sendBatch(await this.ready(), guarded, () => run.started());
