@@ -38,7 +38,8 @@ export async function withLock<T>(ctx: EngineContext, options: LockedWorkOptions
 
   await dialect.acquireLock(history.schema, history.table, { ...lockOptions, mode: 'session' });
   try {
-    const result = options.transaction ? await inTransaction(ctx, work) : await work();
+    if (options.transaction) return await inTransaction(ctx, work, options.landed);
+    const result = await work();
     options.landed?.();
     return result;
   } finally {

@@ -81,6 +81,26 @@ describe.concurrent.each(servers)('migration transactions on $label', (server) =
     expect(found.map((row) => ({ ...row }))).toEqual([{ description: "O'Brien's back\\slash café ☕", script }]);
   });
 
+  it('runs nothing of the next migration when the history row of the one before is refused behind it', async () => {
+    const { db, godwit } = await place('refused_mid', {
+      'V1__One.sql': 'CREATE TABLE one (id INT);\n',
+      'V2__Half.sql': 'CREATE TABLE half (id INT);\nINSERT INTO half VALUES (1);\n',
+      'V3__Three.sql': 'CREATE TABLE three (id INT);\n',
+    });
+    expectExit(await godwit(['-target=1', 'migrate']), 0);
+    await db.client.query(
+      "CREATE TRIGGER refuse_v2_mid BEFORE INSERT ON flyway_schema_history FOR EACH ROW BEGIN IF NEW.version = '2' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'history row refused'; END IF; END",
+    );
+    const result = await godwit(['migrate']);
+    expectExit(result, 1);
+    expect(result.stderr).toContain('Migration V2__Half.sql failed');
+    expect(result.stderr).toContain('Message    : history row refused');
+    expect(result.stdout).not.toContain('to version "3 - Three"');
+    expect(await rows(db, "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name IN ('half', 'three')")).toEqual(['half']);
+    expect(await rows(db, 'SELECT id FROM half')).toEqual([]);
+    expect(await history(db)).toEqual(['1|1']);
+  });
+
   it('rolls back a migration whose history row the server refuses, and records nothing of it', async () => {
     const { db, godwit } = await place('refused', { 'V1__One.sql': 'CREATE TABLE one (id INT);\n', 'V2__Half.sql': 'CREATE TABLE half (id INT);\nINSERT INTO half VALUES (1);\n' });
     expectExit(await godwit(['-target=1', 'migrate']), 0);
@@ -89,8 +109,14 @@ describe.concurrent.each(servers)('migration transactions on $label', (server) =
     );
     const result = await godwit(['migrate']);
     expectExit(result, 1);
-    // The database's refusal, as such: no "Unexpected error", no stack unless asked for.
-    expect(result.stderr).toMatch(/^ERROR: history row refused \(SQL State: 45000\)$/m);
+    // The failure of the migration whose row it was, with the database's refusal: no "Unexpected
+    // error", no stack unless asked for.
+    expect(result.stderr).toContain('to version "2 - Half" failed!');
+    expect(result.stderr).toContain('Migration V2__Half.sql failed');
+    expect(result.stderr).toContain('SQL State  : 45000');
+    expect(result.stderr).toContain('Message    : history row refused');
+    expect(result.stderr).toContain('Statement  : COMMIT');
+    expect(result.stderr).toContain('what ran before the failure stays applied');
     expectNoStackTrace(result);
     expect(await rows(db, 'SELECT id FROM half')).toEqual([]);
     expect(await history(db)).toEqual(['1|1']);

@@ -4,7 +4,7 @@ import { ConnectionError } from '../../errors.js';
 import type { AppliedMigration, NewHistoryRow } from '../../engine/types.js';
 import { MigrationVersion } from '../../engine/version.js';
 import type { Dialect, DialectRenderer, GuardedRun, LockOptions, SessionInfo, SqlStatement } from '../dialect.js';
-import { BatchStatementError, StatementError } from '../dialect.js';
+import { BatchStatementError, HeldCommitError, StatementError } from '../dialect.js';
 import { batchText, statementAt } from '../batch-text.js';
 import type { SplitPass } from '../statement-stream.js';
 import { dropNonTableStatements, dropSequenceStatements, dropTableStatements, isEmpty } from './clean.js';
@@ -73,6 +73,14 @@ export class MysqlDialect implements Dialect {
    */
   private heldRow: string | undefined;
   /**
+   * A COMMIT sent by commitLater and not answered yet: its failure, null when it went through. Anything
+   * sent after it waits for its answer, except the guarded script of executeIfHistoryUnchanged, whose
+   * guard checks that it went through (@godwit_commit holds its `serial` only then).
+   */
+  private committing: { serial: number; outcome: Promise<HeldCommitError | null>; landed: () => void } | undefined;
+  /** How many COMMITs commitLater sent on this session. */
+  private commitSerial = 0;
+  /**
    * The session's autocommit as godwit last set or saw it; undefined once SQL godwit did not write ran
    * outside a transaction, since that may have changed it.
    */
@@ -114,6 +122,7 @@ export class MysqlDialect implements Dialect {
    * everything except the lock functions and the transaction's own statements.
    */
   private async ready(): Promise<mysql.Connection> {
+    await this.settleCommit();
     await this.flush();
     const db = this.db;
     if (this.autocommit === false && !this.transactionOpen) {
@@ -131,11 +140,13 @@ export class MysqlDialect implements Dialect {
 
   /** As select, for GET_LOCK and RELEASE_LOCK: they open no transaction, so autocommit may stay off. */
   private readonly lockSelect: Select = async (sql, params) => {
+    await this.settleCommit();
     const [rows] = await this.db.execute(sql, params);
     return Array.isArray(rows) ? (rows as Array<Record<string, unknown>>) : [];
   };
 
   async connect(): Promise<void> {
+    this.committing = undefined;
     this.autocommit = undefined;
     this.transactionOpen = false;
     this.options = connectionOptions(this.server);
@@ -230,13 +241,17 @@ export class MysqlDialect implements Dialect {
     if (held === 0) return;
     if (held === 1) this.heldLocks.delete(name);
     else this.heldLocks.set(name, held - 1);
+    if (held === 1 && options.later && (this.releaseDue === undefined || this.releaseDue === name) && this.heldRow === undefined) {
+      this.releaseDue = name;
+      return;
+    }
     await this.flush();
-    if (held === 1 && options.later) this.releaseDue = name;
-    else await releaseNamedLock(this.lockSelect, name);
+    await releaseNamedLock(this.lockSelect, name);
   }
 
-  /** Sends the history row and the RELEASE_LOCK held back, if any. */
+  /** Waits for a COMMIT sent by commitLater; sends the history row and the RELEASE_LOCK held back, if any. */
   async flush(): Promise<void> {
+    await this.settleCommit();
     const row = this.heldRow;
     if (row !== undefined) {
       this.heldRow = undefined;
@@ -385,10 +400,10 @@ export class MysqlDialect implements Dialect {
   /**
    * Autocommit stays off after the COMMIT until a statement other than the lock functions needs it on
    * (ready()): between two migrations that is only the lock's release and the next one's GET_LOCK, so
-   * the next begin() has nothing to send. The COMMIT's status says whether the migration turned it on,
-   * which is why a COMMIT is never held back here (no commitLater).
+   * the next begin() has nothing to send. The COMMIT's status says whether the migration turned it on.
    */
   async commit(): Promise<void> {
+    await this.settleCommit();
     this.transactionOpen = false;
     const row = this.heldRow;
     this.heldRow = undefined;
@@ -399,12 +414,72 @@ export class MysqlDialect implements Dialect {
     this.autocommit = true;
   }
 
+  /**
+   * Sends the history row and the COMMIT at once but does not wait for them: godwit readies the next
+   * migration while the server commits. Autocommit is turned off again behind the COMMIT (the migration
+   * may have turned it on), and a session variable records that the COMMIT went through, for the guard
+   * of the next migration's script, which is sent before the answer (executeIfHistoryUnchanged).
+   * Anything else waits for the answer first (settleCommit).
+   */
+  async commitLater(landed: () => void): Promise<void> {
+    await this.settleCommit();
+    this.transactionOpen = false;
+    const row = this.heldRow;
+    this.heldRow = undefined;
+    const serial = ++this.commitSerial;
+    const statements = [...(row === undefined ? [] : [row]), 'COMMIT', 'SET autocommit = 0', `SET @godwit_commit = ${serial}`];
+    this.autocommit = false;
+    // Once only: the guard behind it may report first, its result read from the same packet.
+    let told = false;
+    const once = () => {
+      if (told) return;
+      told = true;
+      landed();
+    };
+    this.committing = {
+      serial,
+      landed: once,
+      outcome: queryBatch(this.db, statements.join(';\n')).then(
+        () => {
+          once();
+          return null;
+        },
+        (error: unknown) => new HeldCommitError(toStatementError(error)),
+      ),
+    };
+  }
+
+  /**
+   * Waits for the COMMIT commitLater sent. A refused one (or its history row) is thrown, once its
+   * transaction is rolled back: what the migration did apart from its DDL must not stay pending, where
+   * turning autocommit on would commit it.
+   */
+  private async settleCommit(): Promise<void> {
+    const committing = this.committing;
+    if (committing === undefined) return;
+    this.committing = undefined;
+    await this.rollBackRefused(await committing.outcome);
+  }
+
+  private async rollBackRefused(refused: HeldCommitError | null): Promise<void> {
+    if (refused === null) return;
+    this.autocommit = undefined;
+    await this.db.query('ROLLBACK');
+    throw refused;
+  }
+
+  /** A COMMIT of commitLater refused on the way is thrown once the rollback is done: it came first. */
   async rollback(): Promise<void> {
+    const refused = await this.settleCommit().then(
+      () => null,
+      (error: unknown) => error,
+    );
     this.transactionOpen = false;
     this.heldRow = undefined;
     await this.db.query('ROLLBACK');
     await this.db.query('SET autocommit = 1');
     this.autocommit = true;
+    if (refused !== null) throw refused;
   }
 
   splitScript(text: string, file: string): SqlStatement[] {
@@ -474,20 +549,39 @@ export class MysqlDialect implements Dialect {
 
   /**
    * One text: a guard that fails, before anything else runs, when a history row ranks above
-   * `afterRank`, then the statements. The named lock is the session's and already held, so the guard
-   * looks at the history only. The migration then waits for the server twice (this text, the row with
-   * the COMMIT) instead of three times. Never detached: here a failed statement does not stop what was
-   * sent behind it. False, with nothing sent, where the statements would not go in one text (a CALL
-   * before the last, which must end its text, or more than one packet).
+   * `afterRank` or the COMMIT commitLater sent before was refused, then the statements. The named lock
+   * is the session's and already held, so the guard looks at the history only. The text goes out behind
+   * that COMMIT without waiting for its answer, so the server goes from one migration to the next
+   * without waiting for godwit; the migration waits for the server once, for this text. Never
+   * detached: here a failed statement does not stop what was sent behind it. False, with nothing sent,
+   * where the statements would not go in one text (a CALL before the last, which must end its text, or
+   * more than one packet).
    */
   async executeIfHistoryUnchanged(schema: string, table: string, afterRank: number, statements: SqlStatement[], run: GuardedRun): Promise<boolean> {
-    const guarded = [{ sql: noRowAfterGuardSql(this.qualified(schema, table), afterRank), line: 0, nonTransactional: false }, ...statements];
+    const committing = this.committing;
+    const guard = noRowAfterGuardSql(this.qualified(schema, table), afterRank, committing?.serial);
+    const guarded = [{ sql: guard, line: 0, nonTransactional: false }, ...statements];
     if (mysqlBatches(guarded, this.maxPacket).length > 1) return false;
+    // Only the COMMIT may be outstanding: whatever else was held back goes first, as ready() sends it.
+    const direct = committing !== undefined && this.wantedSchemaInUse && this.heldRow === undefined && this.releaseDue === undefined;
+    this.committing = undefined;
     try {
-      await this.useWantedSchema();
-      await this.sendBatch(await this.ready(), guarded, () => run.started());
+      const db = direct ? this.db : await this.readied(committing);
+      const sent = this.sendBatch(db, guarded, () => {
+        // The guard passed, so the COMMIT before it went through.
+        committing?.landed();
+        run.started();
+      });
+      if (committing !== undefined && direct) {
+        const refused = await committing.outcome;
+        // Refused, it failed the guard too: nothing of the statements ran.
+        if (refused !== null) await sent.catch(() => undefined);
+        await this.rollBackRefused(refused);
+      }
+      await sent;
       return true;
     } catch (error) {
+      if (error instanceof HeldCommitError) throw error;
       if (!(error instanceof BatchStatementError)) throw new BatchStatementError(0, toStatementError(error));
       if (error.index > 0) throw new BatchStatementError(error.index - 1, error.error);
       if (error.error.sqlState === HISTORY_GREW_STATE) return false;
@@ -497,6 +591,13 @@ export class MysqlDialect implements Dialect {
       run.finished?.();
       this.userSqlRan();
     }
+  }
+
+  /** The connection as ready() leaves it, with the COMMIT commitLater sent (taken off before) waited for. */
+  private async readied(committing: MysqlDialect['committing']): Promise<mysql.Connection> {
+    this.committing = committing;
+    await this.useWantedSchema();
+    return this.ready();
   }
 
   /** Inside a transaction, commit() learns autocommit afresh from the server; outside, it is unknown now. */

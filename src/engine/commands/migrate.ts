@@ -207,8 +207,9 @@ export async function runLocked(ctx: EngineContext, job: LockedScript): Promise<
       return executionTime;
     });
   } catch (caught) {
-    // Once the row is written, what remains to fail is the COMMIT (a deferred constraint, mostly).
-    const error = recorded && caught instanceof StatementError ? refusedCommit(caught) : caught;
+    // Once the row is written, what remains to fail is the COMMIT (a deferred constraint, mostly), also
+    // when it was held back to travel with the lock's release.
+    const error = !recorded ? caught : caught instanceof StatementError ? refusedCommit(caught) : caught instanceof HeldCommitError ? heldFailure(caught) : caught;
     if (!(error instanceof ScriptStatementError)) throw error;
     const rolledBack = script.transactional && dialect.supportsTransactionalDdl;
     const failure = job.failed(error, rolledBack);
@@ -235,6 +236,11 @@ async function runEarly(ctx: EngineContext, job: LockedScript, known: AppliedMig
   if (announcement === null) return null;
   const detach = job.landed !== undefined && !(await hasCallbacks(ctx, job.events.after));
   return (await runIfHistoryUnchanged(ctx, known, statements, { started: () => start(announcement), detach })) ? rows : null;
+}
+
+/** What was held back and refused: the script's statement that failed, or else its COMMIT. */
+function heldFailure(error: HeldCommitError): ScriptStatementError {
+  return error.statement === undefined ? refusedCommit(error.error) : statementFailure(error.statement, error.error);
 }
 
 /** A COMMIT the database refused, as the failing statement of the script it would have committed. */
@@ -307,8 +313,7 @@ interface Holding {
  * migration failed, and rolled back. Reported as its failure would have been had it not waited.
  */
 async function heldCommitFailed(ctx: EngineContext, migration: ResolvedMigration, error: HeldCommitError): Promise<MigrationFailedError> {
-  const refused = error.statement === undefined ? refusedCommit(error.error) : statementFailure(error.statement, error.error);
-  const failure = migrationFailed(ctx, migration, refused, ctx.dialect.supportsTransactionalDdl);
+  const failure = migrationFailed(ctx, migration, heldFailure(error), ctx.dialect.supportsTransactionalDdl);
   emitProgress(ctx.progress, ctx.log, migration, { event: 'failed', error: failure });
   await fireErrorCallbacks(ctx, 'afterEachMigrateError', failure);
   return failure;
@@ -407,7 +412,7 @@ export function migrationFailed(
       cause: error.error,
       hint: rolledBack
         ? `Nothing of this migration was kept. Fix the ${error instanceof CodeMigrationError ? 'code' : 'script'} and run ${migration.kind === 'undo' ? 'undo' : 'migrate'} again.`
-        : `The database could not roll back: what ran before line ${line ?? '?'} stays applied. Remove it by hand, then run repair.`,
+        : `The database could not roll back: what ran ${line === null ? 'before the failure' : `before line ${line}`} stays applied. Remove it by hand, then run repair.`,
     },
   );
 }
