@@ -81,20 +81,17 @@ export const MYSQL_LOCK = ["SELECT GET_LOCK('Flyway--bench', 0)", "SELECT RELEAS
 
 /**
  * What godwit sends MariaDB around migration `rank` (1-based), in its order: the guard that fails when
- * the history has rows above the last one godwit knows or the COMMIT before did not go through, the
- * script (where `null` stands), then the row, the COMMIT, autocommit off again and the mark the next
- * guard looks for. godwit sends the guard with the script as one text, and the rest as another, which
- * it does not wait for before sending the next migration's. The lock (MYSQL_LOCK) is taken before the
- * first and released after the last; autocommit is turned off once.
+ * the history has rows above the last one godwit knows, the script (where `null` stands), then the row,
+ * the COMMIT and autocommit off again. godwit sends the guard with the script, and the row, COMMIT and
+ * SET ahead of the next migration's guard, as one text each: one round trip a migration. The lock
+ * (MYSQL_LOCK) is taken before the first and released after the last; autocommit is turned off once.
  */
 export function mysqlStatements(rank, file) {
-  const committed = rank > 1 ? ` UNION ALL SELECT 1 FROM DUAL WHERE NOT (@godwit_commit <=> ${rank - 1})` : '';
   return [
-    `SET @godwit_history_unchanged = (SELECT 1 UNION ALL SELECT 1 FROM \`flyway_schema_history\` WHERE \`installed_rank\` > ${rank - 1}${committed})`,
+    `SET @godwit_history_unchanged = (SELECT 1 UNION ALL SELECT 1 FROM \`flyway_schema_history\` WHERE \`installed_rank\` > ${rank - 1})`,
     null,
     `INSERT INTO \`flyway_schema_history\` (\`installed_rank\`, \`version\`, \`description\`, \`type\`, \`script\`, \`checksum\`, \`installed_by\`, \`execution_time\`, \`success\`) VALUES (${rank}, '${file.version}', 'd', 'SQL', '${file.name}', 0, CURRENT_USER(), 1, 1)`,
     'COMMIT',
     'SET autocommit = 0',
-    `SET @godwit_commit = ${rank}`,
   ];
 }

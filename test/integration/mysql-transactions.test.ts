@@ -8,6 +8,7 @@
  */
 import type { RowDataPacket } from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
+import { Godwit, MigrationFailedError } from '../../src/index.js';
 import { expectExit, expectNoStackTrace } from '../helpers/cli.js';
 import { requireMysqlServers, rowsOf as rows, useWorkspace, type TestDatabase } from '../helpers/mysql.js';
 
@@ -99,6 +100,32 @@ describe.concurrent.each(servers)('migration transactions on $label', (server) =
     expect(await rows(db, "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name IN ('half', 'three')")).toEqual(['half']);
     expect(await rows(db, 'SELECT id FROM half')).toEqual([]);
     expect(await history(db)).toEqual(['1|1']);
+  });
+
+  it('leaves the refused last migration rolled back for the next command of a session kept open', async () => {
+    const db = await workspace.database('tx_refused_api');
+    const folder = workspace.location('refused_api', {
+      'V1__One.sql': 'CREATE TABLE one (id INT);\n',
+      'V2__Two.sql': 'CREATE TABLE two (id INT);\n',
+      'V3__Half.sql': 'CREATE TABLE half (id INT);\nINSERT INTO half VALUES (1);\n',
+    });
+    const settings = { url: db.jdbcUrl, user: server.user, ...(server.password === undefined ? {} : { password: server.password }), locations: [folder.replace(/^-locations=/, '')] };
+    const first = Godwit.create({ ...settings, target: '1' });
+    await first.migrate().finally(() => first.close());
+    await db.client.query(
+      "CREATE TRIGGER refuse_v3_api BEFORE INSERT ON flyway_schema_history FOR EACH ROW BEGIN IF NEW.version = '3' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'history row refused'; END IF; END",
+    );
+    const godwit = Godwit.create(settings);
+    try {
+      // V2 applies; V3's row and COMMIT, held back, go alone at the end and are refused.
+      await expect(godwit.migrate()).rejects.toThrow(MigrationFailedError);
+      // No transaction of the session stays open with V3's row in it, for a later command to commit.
+      expect(await rows(db, `SELECT count(*) FROM information_schema.innodb_trx t JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id WHERE p.db = '${db.name}' AND p.id <> CONNECTION_ID()`)).toEqual(['0']);
+      expect((await godwit.info()).schemaVersion).toBe('2');
+      expect(await rows(db, 'SELECT id FROM half')).toEqual([]);
+    } finally {
+      await godwit.close();
+    }
   });
 
   it('rolls back a migration whose history row the server refuses, and records nothing of it', async () => {

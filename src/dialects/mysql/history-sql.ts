@@ -69,13 +69,11 @@ export function selectRowsSql(qualified: string, after = false): string {
 }
 
 /**
- * Fails (ER_SUBQUERY_NO_1_ROW, SQLSTATE 21000) when a row ranks above `afterRank`, or, given
- * `commitSerial`, when @godwit_commit does not hold it (that COMMIT did not go through): the subquery
- * then returns more than one row. A SET, since it returns no rows, and DO would swallow the error.
+ * Fails (ER_SUBQUERY_NO_1_ROW, SQLSTATE 21000) when a row ranks above `afterRank`: the subquery then
+ * returns more than one row. A SET, since it returns no rows, and DO would swallow the error.
  */
-export function noRowAfterGuardSql(qualified: string, afterRank: number, commitSerial?: number): string {
-  const committed = commitSerial === undefined ? '' : ` UNION ALL SELECT 1 FROM DUAL WHERE NOT (@godwit_commit <=> ${Math.trunc(commitSerial)})`;
-  return `SET @godwit_history_unchanged = (SELECT 1 UNION ALL SELECT 1 FROM ${qualified} WHERE \`installed_rank\` > ${Math.trunc(afterRank)}${committed})`;
+export function noRowAfterGuardSql(qualified: string, afterRank: number): string {
+  return `SET @godwit_history_unchanged = (SELECT 1 UNION ALL SELECT 1 FROM ${qualified} WHERE \`installed_rank\` > ${Math.trunc(afterRank)})`;
 }
 
 export function updateRowSql(qualified: string): string {

@@ -135,11 +135,11 @@ export type BatchFailure = Error & { completed?: number };
  * Sends a multi-statement text and waits for all its results. The server stops at the first statement
  * it refuses; mysql2 counts the results it has read in the query's `_resultIndex` (it has no public
  * count), which is the refused statement's index when each statement yields one result.
- * `firstDone` is called when the first statement's result arrives, if it returns no rows: the server
- * sends each statement's result as it completes, before it runs the next.
+ * `reached.call` runs when the result of statement `reached.index` arrives, counting only results
+ * without rows: the caller makes sure none of those before it returns rows.
  */
 export const queryBatch = stackAtCaller(
-  (connection: mysql.Connection, sql: string, firstDone?: () => void): Promise<void> =>
+  (connection: mysql.Connection, sql: string, reached?: { index: number; call: () => void }): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       const core = (connection as unknown as { connection: CoreConnection }).connection;
       const query = core.query(sql, (error) => {
@@ -147,12 +147,19 @@ export const queryBatch = stackAtCaller(
         const completed = (query as { _resultIndex?: unknown })._resultIndex;
         reject(typeof completed === 'number' ? Object.assign(error, { completed }) : error);
       });
+      if (reached === undefined) return;
       // mysql2 emits `result` for each result without rows (an OK packet), also with a callback.
-      if (firstDone) query.once('result', firstDone);
+      let seen = 0;
+      const count = () => {
+        if (seen++ !== reached.index) return;
+        query.removeListener('result', count);
+        reached.call();
+      };
+      query.on('result', count);
     }),
 );
 
 /** The callback-style connection under mysql2/promise's: only its query() returns the query's state. */
 interface CoreConnection {
-  query(sql: string, callback: (error: Error | null) => void): { once(event: 'result', listener: () => void): unknown };
+  query(sql: string, callback: (error: Error | null) => void): { on(event: 'result', listener: () => void): unknown; removeListener(event: 'result', listener: () => void): unknown };
 }

@@ -73,13 +73,11 @@ export class MysqlDialect implements Dialect {
    */
   private heldRow: string | undefined;
   /**
-   * A COMMIT sent by commitLater and not answered yet: its failure, null when it went through. Anything
-   * sent after it waits for its answer, except the guarded script of executeIfHistoryUnchanged, whose
-   * guard checks that it went through (@godwit_commit holds its `serial` only then).
+   * The history row and COMMIT commitLater held back, with what follows them: they lead the next
+   * migration's guarded script (executeIfHistoryUnchanged) in one text, or go alone before anything
+   * else (settleCommit).
    */
-  private committing: { serial: number; outcome: Promise<HeldCommitError | null>; landed: () => void } | undefined;
-  /** How many COMMITs commitLater sent on this session. */
-  private commitSerial = 0;
+  private heldCommit: { statements: string[]; landed: () => void } | undefined;
   /**
    * The session's autocommit as godwit last set or saw it; undefined once SQL godwit did not write ran
    * outside a transaction, since that may have changed it.
@@ -146,7 +144,7 @@ export class MysqlDialect implements Dialect {
   };
 
   async connect(): Promise<void> {
-    this.committing = undefined;
+    this.heldCommit = undefined;
     this.autocommit = undefined;
     this.transactionOpen = false;
     this.options = connectionOptions(this.server);
@@ -249,7 +247,7 @@ export class MysqlDialect implements Dialect {
     await releaseNamedLock(this.lockSelect, name);
   }
 
-  /** Waits for a COMMIT sent by commitLater; sends the history row and the RELEASE_LOCK held back, if any. */
+  /** Sends the history row, the COMMIT (commitLater) and the RELEASE_LOCK held back, if any. */
   async flush(): Promise<void> {
     await this.settleCommit();
     const row = this.heldRow;
@@ -415,57 +413,40 @@ export class MysqlDialect implements Dialect {
   }
 
   /**
-   * Sends the history row and the COMMIT at once but does not wait for them: godwit readies the next
-   * migration while the server commits. Autocommit is turned off again behind the COMMIT (the migration
-   * may have turned it on), and a session variable records that the COMMIT went through, for the guard
-   * of the next migration's script, which is sent before the answer (executeIfHistoryUnchanged).
-   * Anything else waits for the answer first (settleCommit).
+   * Holds the history row and the COMMIT back to lead the next migration's text, a round trip fewer
+   * per migration. Autocommit is turned off again behind the COMMIT, as the migration may have turned
+   * it on. Anything but the next guarded script sends them alone first (settleCommit).
    */
   async commitLater(landed: () => void): Promise<void> {
     await this.settleCommit();
     this.transactionOpen = false;
     const row = this.heldRow;
     this.heldRow = undefined;
-    const serial = ++this.commitSerial;
-    const statements = [...(row === undefined ? [] : [row]), 'COMMIT', 'SET autocommit = 0', `SET @godwit_commit = ${serial}`];
     this.autocommit = false;
-    // Once only: the guard behind it may report first, its result read from the same packet.
-    let told = false;
-    const once = () => {
-      if (told) return;
-      told = true;
-      landed();
-    };
-    this.committing = {
-      serial,
-      landed: once,
-      outcome: queryBatch(this.db, statements.join(';\n')).then(
-        () => {
-          once();
-          return null;
-        },
-        (error: unknown) => new HeldCommitError(toStatementError(error)),
-      ),
-    };
+    this.heldCommit = { statements: [...(row === undefined ? [] : [row]), 'COMMIT', 'SET autocommit = 0'], landed };
+  }
+
+  /** Sends what commitLater held back, alone, and waits for it. */
+  private async settleCommit(): Promise<void> {
+    const held = this.heldCommit;
+    if (held === undefined) return;
+    this.heldCommit = undefined;
+    try {
+      await queryBatch(this.db, held.statements.join(';\n'));
+    } catch (error) {
+      await this.refuseHeld(toStatementError(error));
+    }
+    held.landed();
   }
 
   /**
-   * Waits for the COMMIT commitLater sent. A refused one (or its history row) is thrown, once its
-   * transaction is rolled back: what the migration did apart from its DDL must not stay pending, where
-   * turning autocommit on would commit it.
+   * A held row or COMMIT the server refused: the migration's transaction is rolled back, since what it
+   * did apart from its DDL must not stay pending, where turning autocommit on would commit it.
    */
-  private async settleCommit(): Promise<void> {
-    const committing = this.committing;
-    if (committing === undefined) return;
-    this.committing = undefined;
-    await this.rollBackRefused(await committing.outcome);
-  }
-
-  private async rollBackRefused(refused: HeldCommitError | null): Promise<void> {
-    if (refused === null) return;
+  private async refuseHeld(error: StatementError): Promise<never> {
     this.autocommit = undefined;
     await this.db.query('ROLLBACK');
-    throw refused;
+    throw new HeldCommitError(error);
   }
 
   /** A COMMIT of commitLater refused on the way is thrown once the rollback is done: it came first. */
@@ -526,11 +507,15 @@ export class MysqlDialect implements Dialect {
     }
   }
 
-  /** One multi-statement text; a refusal is a BatchStatementError naming the statement among these. */
-  private async sendBatch(db: mysql.Connection, statements: SqlStatement[], firstDone?: () => void): Promise<void> {
+  /**
+   * One multi-statement text; a refusal is a BatchStatementError naming the statement among these.
+   * `reached` is called when the result of statement `index` arrives, if it and those before it return
+   * no rows: the server sends each statement's result as it completes, before it runs the next.
+   */
+  private async sendBatch(db: mysql.Connection, statements: SqlStatement[], reached?: { index: number; call: () => void }): Promise<void> {
     const batch = batchText(statements);
     const cancelsBefore = this.cancels;
-    const sent = queryBatch(db, batch.text, firstDone);
+    const sent = queryBatch(db, batch.text, reached);
     this.batchInFlight = sent;
     try {
       await sent;
@@ -548,56 +533,56 @@ export class MysqlDialect implements Dialect {
   }
 
   /**
-   * One text: a guard that fails, before anything else runs, when a history row ranks above
-   * `afterRank` or the COMMIT commitLater sent before was refused, then the statements. The named lock
-   * is the session's and already held, so the guard looks at the history only. The text goes out behind
-   * that COMMIT without waiting for its answer, so the server goes from one migration to the next
-   * without waiting for godwit; the migration waits for the server once, for this text. Never
-   * detached: here a failed statement does not stop what was sent behind it. False, with nothing sent,
-   * where the statements would not go in one text (a CALL before the last, which must end its text, or
-   * more than one packet).
+   * One text: the history row and COMMIT of the migration before (commitLater), then a guard that fails,
+   * before anything else of this migration runs, when a history row ranks above `afterRank`, then the
+   * statements. The named lock is the session's and already held, so the guard looks at the history
+   * only. A migration then waits for the server once. The server stops at the first statement it
+   * refuses, so a refused row or COMMIT stops the rest. Never detached: here a failed statement does not
+   * stop what was sent behind it. False, with nothing of the statements sent, where they would not go in
+   * one text (a CALL before the last, which must end its text, or more than one packet).
    */
   async executeIfHistoryUnchanged(schema: string, table: string, afterRank: number, statements: SqlStatement[], run: GuardedRun): Promise<boolean> {
-    const committing = this.committing;
-    const guard = noRowAfterGuardSql(this.qualified(schema, table), afterRank, committing?.serial);
-    const guarded = [{ sql: guard, line: 0, nonTransactional: false }, ...statements];
-    if (mysqlBatches(guarded, this.maxPacket).length > 1) return false;
-    // Only the COMMIT may be outstanding: whatever else was held back goes first, as ready() sends it.
-    const direct = committing !== undefined && this.wantedSchemaInUse && this.heldRow === undefined && this.releaseDue === undefined;
-    this.committing = undefined;
+    const guard = { sql: noRowAfterGuardSql(this.qualified(schema, table), afterRank), line: 0, nonTransactional: false };
+    const held = this.heldCommit;
+    const lead = (held?.statements ?? []).map((sql) => ({ sql, line: 0, nonTransactional: false }));
+    if (mysqlBatches([...lead, guard, ...statements], this.maxPacket).length > 1) return false;
+    // The held COMMIT may lead only when nothing else waits to go before it, as ready() sends it.
+    const leading = held !== undefined && this.wantedSchemaInUse && this.heldRow === undefined && this.releaseDue === undefined;
+    let landed = !leading;
+    const land = () => {
+      if (landed) return;
+      landed = true;
+      held?.landed();
+    };
     try {
-      const db = direct ? this.db : await this.readied(committing);
-      const sent = this.sendBatch(db, guarded, () => {
-        // The guard passed, so the COMMIT before it went through.
-        committing?.landed();
+      if (leading) this.heldCommit = undefined;
+      else await this.useWantedSchema();
+      const db = leading ? this.db : await this.ready();
+      const ahead = leading ? lead.length : 0;
+      // The guard's result: what led it went through, and the statements start.
+      const guardDone = () => {
+        land();
         run.started();
-      });
-      if (committing !== undefined && direct) {
-        const refused = await committing.outcome;
-        // Refused, it failed the guard too: nothing of the statements ran.
-        if (refused !== null) await sent.catch(() => undefined);
-        await this.rollBackRefused(refused);
+      };
+      try {
+        await this.sendBatch(db, [...(leading ? lead : []), guard, ...statements], { index: ahead, call: guardDone });
+      } catch (error) {
+        if (!(error instanceof BatchStatementError)) throw error;
+        if (error.index < ahead) return await this.refuseHeld(error.error);
+        land();
+        if (error.index > ahead) throw new BatchStatementError(error.index - ahead - 1, error.error);
+        if (error.error.sqlState === HISTORY_GREW_STATE) return false;
+        // The guard failed otherwise (cancelled, timed out): nothing of the statements ran.
+        throw new BatchStatementError(0, new StatementError(error.error.message, error.error.sqlState, null, error.error.detail, error.error.cause));
       }
-      await sent;
       return true;
     } catch (error) {
-      if (error instanceof HeldCommitError) throw error;
-      if (!(error instanceof BatchStatementError)) throw new BatchStatementError(0, toStatementError(error));
-      if (error.index > 0) throw new BatchStatementError(error.index - 1, error.error);
-      if (error.error.sqlState === HISTORY_GREW_STATE) return false;
-      // The guard failed otherwise (cancelled, timed out): nothing of the statements ran.
-      throw new BatchStatementError(0, new StatementError(error.error.message, error.error.sqlState, null, error.error.detail, error.error.cause));
+      if (error instanceof HeldCommitError || error instanceof BatchStatementError) throw error;
+      throw new BatchStatementError(0, toStatementError(error));
     } finally {
       run.finished?.();
       this.userSqlRan();
     }
-  }
-
-  /** The connection as ready() leaves it, with the COMMIT commitLater sent (taken off before) waited for. */
-  private async readied(committing: MysqlDialect['committing']): Promise<mysql.Connection> {
-    this.committing = committing;
-    await this.useWantedSchema();
-    return this.ready();
   }
 
   /** Inside a transaction, commit() learns autocommit afresh from the server; outside, it is unknown now. */
