@@ -43,8 +43,8 @@ export class BatchStatementError extends Error {
 }
 
 /**
- * A COMMIT of Dialect.commitLater, or the history row that went with it, was refused, and the refusal
- * came back through a later call: that transaction rolled back, and nothing of the later call ran. Also a
+ * A COMMIT held back by Dialect.commitLater, or the history row held back with it, was refused when it
+ * travelled with a later call: that transaction rolled back, and nothing of the later call ran. Also a
  * script left running by executeIfHistoryUnchanged's `detach` that the database refused once the call
  * had returned: `statement` is the script's statement that failed, and the error's position is within
  * it. Its transaction has been rolled back too.
@@ -185,14 +185,13 @@ export interface Dialect {
   /** A refused COMMIT is a StatementError (or a HeldCommitError, for an earlier one held back). */
   commit(): Promise<void>;
   /**
-   * Ends the transaction as commit() does, without waiting for the server: the COMMIT is held back to
-   * travel with whatever is sent next (between migrations: the next one's BEGIN, lock and history
-   * read), or sent at once and its answer read later, while godwit readies the next migration. Either
-   * saves a wait per migration. `landed` is called once it went through, with the execution time the
-   * database measured when the history row was written while its script still ran (see
-   * executeIfHistoryUnchanged's `detach`). A refused one fails a later call as a HeldCommitError,
-   * before anything of that call ran; rollback() and flush() settle it too. Absent where a COMMIT
-   * cannot wait: inTransaction then commits at once.
+   * Ends the transaction as commit() does, but holds the COMMIT back to travel with whatever is sent
+   * next (between migrations: the next one's BEGIN, lock and history read, or its guarded script),
+   * which saves a round trip per migration. `landed` is called once it went through, with the
+   * execution time the database measured when the history row was written while its script still ran
+   * (see executeIfHistoryUnchanged's `detach`). A refused one fails the call it travelled with as a
+   * HeldCommitError, before anything of that call ran; rollback() and flush() send it alone. Absent
+   * where a COMMIT cannot wait: inTransaction then commits at once.
    */
   commitLater?(landed: (measuredMs?: number) => void): Promise<void>;
   /** Sends what was held back (a COMMIT by commitLater, a lock's release), if anything. Absent where nothing is. */
