@@ -21,6 +21,12 @@ describe.concurrent.each(servers)('migration transactions on $label', (server) =
 
   const history = (db: TestDatabase) => rows(db, 'SELECT version, success FROM flyway_schema_history ORDER BY installed_rank');
 
+  /** Makes the server refuse the history row of `version`, as a failing constraint would. */
+  const refuseHistoryRow = (db: TestDatabase, version: string) =>
+    db.client.query(
+      `CREATE TRIGGER refuse_row BEFORE INSERT ON flyway_schema_history FOR EACH ROW BEGIN IF NEW.version = '${version}' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'history row refused'; END IF; END`,
+    );
+
   /** Creates a table, then inserts into it and fails: only the insert can be rolled back. */
   const HALF = 'CREATE TABLE half (id INT);\nINSERT INTO half VALUES (1);\nINSERT INTO no_such_table VALUES (1);\n';
 
@@ -89,9 +95,7 @@ describe.concurrent.each(servers)('migration transactions on $label', (server) =
       'V3__Three.sql': 'CREATE TABLE three (id INT);\n',
     });
     expectExit(await godwit(['-target=1', 'migrate']), 0);
-    await db.client.query(
-      "CREATE TRIGGER refuse_v2_mid BEFORE INSERT ON flyway_schema_history FOR EACH ROW BEGIN IF NEW.version = '2' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'history row refused'; END IF; END",
-    );
+    await refuseHistoryRow(db, '2');
     const result = await godwit(['migrate']);
     expectExit(result, 1);
     expect(result.stderr).toContain('Migration V2__Half.sql failed');
@@ -112,9 +116,7 @@ describe.concurrent.each(servers)('migration transactions on $label', (server) =
     const settings = { url: db.jdbcUrl, user: server.user, ...(server.password === undefined ? {} : { password: server.password }), locations: [folder.replace(/^-locations=/, '')] };
     const first = Godwit.create({ ...settings, target: '1' });
     await first.migrate().finally(() => first.close());
-    await db.client.query(
-      "CREATE TRIGGER refuse_v3_api BEFORE INSERT ON flyway_schema_history FOR EACH ROW BEGIN IF NEW.version = '3' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'history row refused'; END IF; END",
-    );
+    await refuseHistoryRow(db, '3');
     const godwit = Godwit.create(settings);
     try {
       // V2 applies; V3's row and COMMIT, held back, go alone at the end and are refused.
@@ -131,9 +133,7 @@ describe.concurrent.each(servers)('migration transactions on $label', (server) =
   it('rolls back a migration whose history row the server refuses, and records nothing of it', async () => {
     const { db, godwit } = await place('refused', { 'V1__One.sql': 'CREATE TABLE one (id INT);\n', 'V2__Half.sql': 'CREATE TABLE half (id INT);\nINSERT INTO half VALUES (1);\n' });
     expectExit(await godwit(['-target=1', 'migrate']), 0);
-    await db.client.query(
-      "CREATE TRIGGER refuse_v2 BEFORE INSERT ON flyway_schema_history FOR EACH ROW BEGIN IF NEW.version = '2' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'history row refused'; END IF; END",
-    );
+    await refuseHistoryRow(db, '2');
     const result = await godwit(['migrate']);
     expectExit(result, 1);
     // The failure of the migration whose row it was, with the database's refusal: no "Unexpected
