@@ -229,16 +229,17 @@ export interface Dialect {
    */
   mayQueueBatch?(statements: SqlStatement[]): boolean;
   /**
-   * In place of the history read (readHistory with `afterRank`) that a transaction lock, asked for and
-   * not yet taken, would travel with: sends the lock and a look at the history, and right behind them,
-   * without waiting, the statements, behind a guard that refuses them (and they are not run) unless
-   * this transaction holds the lock and no history row ranks above `afterRank`. A migration then waits
-   * for the server once instead of twice. True when they ran (or, detached, are running). False when
-   * the lock was not granted at once (it has been waited for as acquireLock would have) or the history
-   * has grown: nothing of the statements ran, and the caller reads the history as usual. A refused
-   * statement is a BatchStatementError, as from executeBatch; a refused held COMMIT a HeldCommitError.
-   * Called with statements that executeBatch may run; absent (after connect) where a statement sent
-   * behind another cannot be stopped by it.
+   * In place of the history read (readHistory with `afterRank`) that the caller would make under the
+   * lock: sends the statements behind a guard that refuses them (and they are not run) unless this
+   * session holds the lock and no history row ranks above `afterRank`. Where the lock is a
+   * transaction's, asked for and not yet taken, the lock and a look at the history go first, and the
+   * statements right behind them without waiting. A migration then waits for the server once less.
+   * True when they ran (or, detached, are running). False when the lock was not granted at once (it
+   * has been waited for as acquireLock would have), the history has grown, or the statements cannot go
+   * this way: nothing of them ran, and the caller reads the history as usual. A refused statement is a
+   * BatchStatementError, as from executeBatch; a refused held COMMIT a HeldCommitError. Called with
+   * statements that executeBatch may run; absent (after connect) where a statement sent behind another
+   * cannot be stopped by it.
    */
   executeIfHistoryUnchanged?(schema: string, table: string, afterRank: number, statements: SqlStatement[], run: GuardedRun): Promise<boolean>;
   /** Runs a configured SQL text (initSql) statement by statement. */
