@@ -574,7 +574,7 @@ export class PostgresDialect implements Dialect {
       await run;
       return true;
     } catch (error) {
-      if (completedOf(error) === 0 && toStatementError(error).sqlState === GUARD_REFUSED) {
+      if (guardRefused(error)) {
         await this.send('ROLLBACK');
         await this.begin();
         if (locked) this.pendingLock = lock;
@@ -711,13 +711,18 @@ function batchFailure(batch: BatchText, error: unknown, lead = 0): BatchStatemen
   return new BatchStatementError(ahead ? 0 : at.index - lead, new StatementError(failed.message, failed.sqlState, ahead ? null : at.position, failed.detail, error));
 }
 
+/** The guard itself refused the text it leads, as designed: nothing after it ran. */
+function guardRefused(error: unknown): boolean {
+  return completedOf(error) === 0 && toStatementError(error).sqlState === GUARD_REFUSED;
+}
+
 /**
  * A detached script's failure, reported from a later call. Its guard cannot fail by design once the look
  * came back clear, in the same transaction and under the lock; should the history change anyway (a
  * writer that ignores the lock), nothing of the script ran, and that is what the error says.
  */
 function detachedRefusal(batch: BatchText, statements: SqlStatement[], error: unknown): HeldCommitError {
-  if (completedOf(error) === 0 && toStatementError(error).sqlState === GUARD_REFUSED) {
+  if (guardRefused(error)) {
     return new HeldCommitError(
       new StatementError('The schema history changed between the look under the lock and the script, so the script did not run.', GUARD_REFUSED, null, null, error),
     );
