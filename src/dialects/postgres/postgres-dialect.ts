@@ -414,7 +414,8 @@ export class PostgresDialect implements Dialect {
   }
 
   /**
-   * The row's INSERT with its values as literals: sent with the COMMIT, or written by a dry run.
+   * The row's INSERT with its values as literals: sent with the COMMIT, or written by a dry run (the
+   * baseline row too).
    * `executionTime`: SQL that computes it instead.
    */
   private literalRowSql(schema: string, table: string, row: NewHistoryRow, executionTime?: string): string {
@@ -628,7 +629,7 @@ export class PostgresDialect implements Dialect {
     dropSchema: async (schema) => [this.dropSchemaSql(schema)],
     createHistoryTable: async (schema, table, options) => {
       const names = this.historyNames(schema, table, options.tablespace);
-      const baseline = options.baseline ? [insertRowSql(names.qualified, rowParameters(options.baseline).map((value) => literal(value)))] : [];
+      const baseline = options.baseline ? [this.literalRowSql(schema, table, options.baseline)] : [];
       return [createTableSql(names), ...baseline, addPrimaryKeySql(names), createIndexSql(names)];
     },
     insertHistoryRow: async (schema, table, row) => [this.literalRowSql(schema, table, row)],
