@@ -543,34 +543,33 @@ export class MysqlDialect implements Dialect {
    */
   async executeIfHistoryUnchanged(schema: string, table: string, afterRank: number, statements: SqlStatement[], run: GuardedRun): Promise<boolean> {
     const guard = { sql: noRowAfterGuardSql(this.qualified(schema, table), afterRank), line: 0, nonTransactional: false };
-    const held = this.heldCommit;
-    const lead = (held?.statements ?? []).map((sql) => ({ sql, line: 0, nonTransactional: false }));
-    if (mysqlBatches([...lead, guard, ...statements], this.maxPacket).length > 1) return false;
     // The held COMMIT may lead only when nothing else waits to go before it, as ready() sends it.
-    const leading = held !== undefined && this.wantedSchemaInUse && this.heldRow === undefined && this.releaseDue === undefined;
-    let landed = !leading;
+    const held = this.wantedSchemaInUse && this.heldRow === undefined && this.releaseDue === undefined ? this.heldCommit : undefined;
+    const lead = (held?.statements ?? []).map((sql) => ({ sql, line: 0, nonTransactional: false }));
+    const text = [...lead, guard, ...statements];
+    if (mysqlBatches(text, this.maxPacket).length > 1) return false;
+    let landed = false;
     const land = () => {
       if (landed) return;
       landed = true;
       held?.landed();
     };
     try {
-      if (leading) this.heldCommit = undefined;
+      if (held) this.heldCommit = undefined;
       else await this.useWantedSchema();
-      const db = leading ? this.db : await this.ready();
-      const ahead = leading ? lead.length : 0;
+      const db = held ? this.db : await this.ready();
       // The guard's result: what led it went through, and the statements start.
       const guardDone = () => {
         land();
         run.started();
       };
       try {
-        await this.sendBatch(db, [...(leading ? lead : []), guard, ...statements], { index: ahead, call: guardDone });
+        await this.sendBatch(db, text, { index: lead.length, call: guardDone });
       } catch (error) {
         if (!(error instanceof BatchStatementError)) throw error;
-        if (error.index < ahead) return await this.refuseHeld(error.error);
+        if (error.index < lead.length) return await this.refuseHeld(error.error);
         land();
-        if (error.index > ahead) throw new BatchStatementError(error.index - ahead - 1, error.error);
+        if (error.index > lead.length) throw new BatchStatementError(error.index - lead.length - 1, error.error);
         if (error.error.sqlState === HISTORY_GREW_STATE) return false;
         // The guard failed otherwise (cancelled, timed out): nothing of the statements ran.
         throw new BatchStatementError(0, new StatementError(error.error.message, error.error.sqlState, null, error.error.detail, error.error.cause));
