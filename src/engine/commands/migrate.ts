@@ -224,8 +224,9 @@ export async function runLocked(ctx: EngineContext, job: LockedScript): Promise<
  * database unless the history is still `known` (SchemaHistory.runIfUnchanged): the migration then
  * waits for the server once less. Only with no callback to run before it. When its COMMIT may be held
  * back and no callback runs after it, it need not even be waited for (GuardedRun.detach): the next
- * migration goes out behind it, and its failure comes back as a HeldCommitError from there. Returns the rows under the lock when the script ran (or runs);
- * null when it did not go this way or was stopped, and nothing of it ran.
+ * migration goes out behind it, and its failure comes back as a HeldCommitError from there. Returns
+ * the rows under the lock when the script ran (or runs); null when it did not go this way or was
+ * stopped, and nothing of it ran.
  */
 async function runEarly(ctx: EngineContext, job: LockedScript, known: AppliedMigration[], start: (announcement: string) => void): Promise<AppliedMigration[] | null> {
   const statements = 'run' in job.script ? null : soleBatch(job.script);
