@@ -125,7 +125,9 @@ describe.each(servers.filter((server) => server.flavour === 'mariadb'))('SIGTERM
 
   async function cancelWhile(db: TestDatabase, location: string, running: string): Promise<{ code: number | null; stderr: string; ms: number }> {
     const run = startCli([...db.args, location, 'migrate']);
-    for (let waited = 0; !(await rows(db, 'SHOW FULL PROCESSLIST')).some((row) => row.includes(running)); waited += 50) {
+    // Only this database's sessions: other test files run their own SLEEPs on the same server.
+    const busy = async () => (await rows(db, 'SELECT info FROM information_schema.processlist WHERE db = DATABASE()')).some((row) => row.includes(running));
+    for (let waited = 0; !(await busy()); waited += 50) {
       if (waited > 15_000) throw new Error(`timed out waiting for ${running}: ${run.stderr}`);
       await sleep(50);
     }
