@@ -47,7 +47,8 @@ export class BatchStatementError extends Error {
  * travelled with a later call: that transaction rolled back, and nothing of the later call ran. Also a
  * script left running by executeIfHistoryUnchanged's `detach` that the database refused once the call
  * had returned: `statement` is the script's statement that failed, and the error's position is within
- * it. Its transaction has been rolled back too.
+ * it. Its transaction has been rolled back too; where DDL commits itself, what ran of it stays, and
+ * `elapsedMs` is how long it ran before it failed.
  */
 export class HeldCommitError extends Error {
   readonly sqlState: string | null;
@@ -55,6 +56,7 @@ export class HeldCommitError extends Error {
   constructor(
     readonly error: StatementError,
     readonly statement?: SqlStatement,
+    readonly elapsedMs?: number,
   ) {
     super(error.message, { cause: error });
     this.name = 'HeldCommitError';
@@ -74,7 +76,8 @@ export interface GuardedRun {
    * one migration to the next without waiting for godwit. Their failure then surfaces from whatever
    * call next waits for the server, as a HeldCommitError naming the statement; the history row written
    * meanwhile gets the execution time the database measured (commitLater's `landed`). Only for a
-   * transaction whose COMMIT is held back, with nothing of the caller's to run in it after them.
+   * transaction whose COMMIT is held back, with nothing of the caller's to run in it after them. Where
+   * DDL commits itself, the caller records a failed row for such a failure (HeldCommitError.elapsedMs).
    */
   detach: boolean;
 }

@@ -150,7 +150,7 @@ describe.concurrent.each(servers)('migration transactions on $label', (server) =
     // With -X, the stack names godwit's callers, not only the driver's packet parser.
     const debug = await godwit(['-X', 'migrate']);
     expectExit(debug, 1);
-    expect(debug.stderr).toMatch(/^\s+at async runLocked /m);
+    expect(debug.stderr).toMatch(/^\s+at async withLock /m);
     expect(await history(db)).toEqual(['1|1']);
   });
 });

@@ -37,6 +37,14 @@ const HISTORY_GREW_STATE = '21000';
 /** ER_GTID_UNSAFE_CREATE_SELECT: servers enforcing GTID consistency refuse CREATE TABLE … SELECT. */
 const GTID_UNSAFE_CREATE_SELECT = 1786;
 
+/** A detached script (GuardedRun.detach): how long it ran, once it has. */
+interface Timing {
+  measured?: number;
+}
+
+/** A history row's INSERT, with the execution time measured after it was written (Timing), if given. */
+type RowSql = (measuredMs?: number) => string;
+
 interface MysqlError {
   code?: string;
   errno?: number;
@@ -71,13 +79,21 @@ export class MysqlDialect implements Dialect {
    * one multi-statement text, a round trip fewer per migration. Anything else sent before the COMMIT
    * takes it along first (flush), so that what follows sees the row.
    */
-  private heldRow: string | undefined;
+  private heldRow: RowSql | undefined;
   /**
    * The history row and COMMIT commitLater held back, with what follows them: they lead the next
    * migration's guarded script (executeIfHistoryUnchanged) in one text, or go alone before anything
    * else (settleCommit).
    */
-  private heldCommit: { statements: string[]; landed: () => void } | undefined;
+  private heldCommit: { statements: (measuredMs?: number) => string[]; landed: (measuredMs?: number) => void; timing?: Timing } | undefined;
+  /**
+   * The text executeIfHistoryUnchanged did not wait for (GuardedRun.detach): its refusal once it has
+   * answered, null when it ran. Anything else waits for it before it is sent, and the next guarded
+   * text is written the moment it ran, never after a failure: MySQL would run that text all the same.
+   */
+  private running: { timing: Timing; outcome: Promise<HeldCommitError | null> } | undefined;
+  /** The detached script of the open transaction: its history row takes the time it ran once known. */
+  private timing: Timing | undefined;
   /**
    * The session's autocommit as godwit last set or saw it; undefined once SQL godwit did not write ran
    * outside a transaction, since that may have changed it.
@@ -138,6 +154,7 @@ export class MysqlDialect implements Dialect {
 
   /** As select, for GET_LOCK and RELEASE_LOCK: they open no transaction, so autocommit may stay off. */
   private readonly lockSelect: Select = async (sql, params) => {
+    await this.settleRunning();
     await this.settleCommit();
     const [rows] = await this.db.execute(sql, params);
     return Array.isArray(rows) ? (rows as Array<Record<string, unknown>>) : [];
@@ -145,6 +162,8 @@ export class MysqlDialect implements Dialect {
 
   async connect(): Promise<void> {
     this.heldCommit = undefined;
+    this.running = undefined;
+    this.timing = undefined;
     this.autocommit = undefined;
     this.transactionOpen = false;
     this.options = connectionOptions(this.server);
@@ -158,6 +177,7 @@ export class MysqlDialect implements Dialect {
   async close(): Promise<void> {
     const connection = this.connection;
     this.connection = undefined;
+    this.running = undefined;
     if (!connection) return;
     await connection.end().catch(() => connection.destroy());
   }
@@ -249,11 +269,12 @@ export class MysqlDialect implements Dialect {
 
   /** Sends the history row, the COMMIT (commitLater) and the RELEASE_LOCK held back, if any. */
   async flush(): Promise<void> {
+    await this.settleRunning();
     await this.settleCommit();
     const row = this.heldRow;
     if (row !== undefined) {
       this.heldRow = undefined;
-      await this.db.query(row);
+      await this.db.query(row(this.timing?.measured));
     }
     const name = this.releaseDue;
     if (name === undefined) return;
@@ -361,8 +382,9 @@ export class MysqlDialect implements Dialect {
 
   async insertHistoryRow(schema: string, table: string, row: NewHistoryRow): Promise<void> {
     if (this.transactionOpen) {
-      await this.flush();
-      this.heldRow = this.literalRowSql(schema, table, row);
+      // Flushed only when something waits: a detached script may still be running, unwaited for.
+      if (this.heldRow !== undefined || this.heldCommit !== undefined || this.releaseDue !== undefined) await this.flush();
+      this.heldRow = (measuredMs) => this.literalRowSql(schema, table, measuredMs === undefined ? row : { ...row, executionTime: measuredMs });
       return;
     }
     await (await this.ready()).execute(insertRowSql(this.qualified(schema, table)), rowParameters(row));
@@ -401,11 +423,14 @@ export class MysqlDialect implements Dialect {
    * the next begin() has nothing to send. The COMMIT's status says whether the migration turned it on.
    */
   async commit(): Promise<void> {
+    await this.settleRunning();
     await this.settleCommit();
     this.transactionOpen = false;
     const row = this.heldRow;
     this.heldRow = undefined;
-    const [result] = await this.db.query(row === undefined ? 'COMMIT' : `${row};\nCOMMIT`);
+    const measured = this.timing?.measured;
+    this.timing = undefined;
+    const [result] = await this.db.query(row === undefined ? 'COMMIT' : `${row(measured)};\nCOMMIT`);
     this.autocommit = autocommitAfter(Array.isArray(result) ? result.at(-1) : result);
     if (this.autocommit !== undefined) return;
     await this.db.query('SET autocommit = 1');
@@ -417,26 +442,54 @@ export class MysqlDialect implements Dialect {
    * per migration. Autocommit is turned off again behind the COMMIT, as the migration may have turned
    * it on. Anything but the next guarded script sends them alone first (settleCommit).
    */
-  async commitLater(landed: () => void): Promise<void> {
+  async commitLater(landed: (measuredMs?: number) => void): Promise<void> {
     await this.settleCommit();
     this.transactionOpen = false;
     const row = this.heldRow;
     this.heldRow = undefined;
     this.autocommit = false;
-    this.heldCommit = { statements: [...(row === undefined ? [] : [row]), 'COMMIT', 'SET autocommit = 0'], landed };
+    const timing = this.timing;
+    this.timing = undefined;
+    this.heldCommit = {
+      statements: (measuredMs) => [...(row === undefined ? [] : [row(measuredMs)]), 'COMMIT', 'SET autocommit = 0'],
+      landed,
+      ...(timing && { timing }),
+    };
   }
 
-  /** Sends what commitLater held back, alone, and waits for it. */
+  /** Sends what commitLater held back, alone, and waits for it: after the script it commits. */
   private async settleCommit(): Promise<void> {
+    if (this.heldCommit === undefined) return;
+    await this.settleRunning();
     const held = this.heldCommit;
-    if (held === undefined) return;
     this.heldCommit = undefined;
     try {
-      await queryBatch(this.db, held.statements.join(';\n'));
+      await queryBatch(this.db, held.statements(held.timing?.measured).join(';\n'));
     } catch (error) {
       await this.refuseHeld(toStatementError(error));
     }
-    held.landed();
+    held.landed(held.timing?.measured);
+  }
+
+  /**
+   * Waits for a detached script. When it was refused, nothing was sent behind it: `queued`, what waited
+   * to go, is waited for, and the script's transaction rolled back, as refuseHeld does. Autocommit goes
+   * back on, as the caller records the failure next (or rolls back its own transaction, which sets it
+   * again). Its history row and COMMIT, held back, are dropped, and the refusal thrown.
+   */
+  private async settleRunning(queued: Array<Promise<unknown>> = []): Promise<void> {
+    const running = this.running;
+    if (running === undefined) return;
+    this.running = undefined;
+    const refused = await running.outcome;
+    if (refused === null) return;
+    await Promise.allSettled(queued);
+    this.heldCommit = undefined;
+    this.heldRow = undefined;
+    this.timing = undefined;
+    await queryBatch(this.db, 'ROLLBACK;\nSET autocommit = 1');
+    this.autocommit = true;
+    throw refused;
   }
 
   /**
@@ -451,12 +504,13 @@ export class MysqlDialect implements Dialect {
 
   /** A COMMIT of commitLater refused on the way is thrown once the rollback is done: it came first. */
   async rollback(): Promise<void> {
-    const refused = await this.settleCommit().then(
+    const refused = await this.settleRunning().then(() => this.settleCommit()).then(
       () => null,
       (error: unknown) => error,
     );
     this.transactionOpen = false;
     this.heldRow = undefined;
+    this.timing = undefined;
     await this.db.query('ROLLBACK');
     await this.db.query('SET autocommit = 1');
     this.autocommit = true;
@@ -528,7 +582,8 @@ export class MysqlDialect implements Dialect {
       const completed = (error as BatchFailure).completed;
       throw new BatchStatementError(statementAt(batch, null, completed ?? null).index, toStatementError(error));
     } finally {
-      this.batchInFlight = undefined;
+      // A text written behind a detached one may be in flight by now.
+      if (this.batchInFlight === sent) this.batchInFlight = undefined;
     }
   }
 
@@ -537,39 +592,70 @@ export class MysqlDialect implements Dialect {
    * before anything else of this migration runs, when a history row ranks above `afterRank`, then the
    * statements. The named lock is the session's and already held, so the guard looks at the history
    * only. A migration then waits for the server once. The server stops at the first statement it
-   * refuses, so a refused row or COMMIT stops the rest. Never detached: here a failed statement does not
-   * stop what was sent behind it. False, with nothing of the statements sent, where they would not go in
-   * one text (a CALL before the last, which must end its text, or more than one packet).
+   * refuses, so a refused row or COMMIT stops the rest. False, with nothing of the statements sent,
+   * where they would not go in one text (a CALL before the last, which must end its text, or more than
+   * one packet).
+   *
+   * Detached (GuardedRun.detach), the call returns once the guard's result is in, and the next
+   * migration's text waits behind this one's in the process: MySQL would run it even after this one
+   * failed, so it is written from the callback that hears this one ran, without a turn through the
+   * engine, and never after a failure. The row then takes the time the script took, known only then.
    */
   async executeIfHistoryUnchanged(schema: string, table: string, afterRank: number, statements: SqlStatement[], run: GuardedRun): Promise<boolean> {
     const guard = { sql: noRowAfterGuardSql(this.qualified(schema, table), afterRank), line: 0, nonTransactional: false };
     // The held COMMIT may lead only when nothing else waits to go before it, as ready() sends it.
     const held = this.wantedSchemaInUse && this.heldRow === undefined && this.releaseDue === undefined ? this.heldCommit : undefined;
-    const lead = (held?.statements ?? []).map((sql) => ({ sql, line: 0, nonTransactional: false }));
-    const text = [...lead, guard, ...statements];
-    if (mysqlBatches(text, this.maxPacket).length > 1) return false;
+    const behind = held?.timing !== undefined && this.running?.timing === held.timing ? this.running : undefined;
+    const text = (measuredMs?: number) => [...(held?.statements(measuredMs) ?? []).map((sql) => ({ sql, line: 0, nonTransactional: false })), guard, ...statements];
+    const leading = held?.statements().length ?? 0;
+    if (mysqlBatches(text(), this.maxPacket).length > 1) return false;
     let landed = false;
     const land = () => {
       if (landed) return;
       landed = true;
-      held?.landed();
+      held?.landed(held.timing?.measured);
     };
+    let detached = false;
     try {
+      if (behind === undefined) await this.settleRunning();
       if (held) this.heldCommit = undefined;
       else await this.useWantedSchema();
       const db = held ? this.db : await this.ready();
+      let startedAt = 0;
+      let passed = () => {};
+      const guardPassed = new Promise<void>((resolve) => {
+        passed = resolve;
+      });
       // The guard's result: what led it went through, and the statements start.
-      const guardDone = () => {
-        land();
-        run.started();
+      const reached = {
+        index: leading,
+        call: () => {
+          land();
+          run.started();
+          startedAt = performance.now();
+          passed();
+        },
       };
+      const sent =
+        behind === undefined
+          ? this.sendBatch(db, text(held?.timing?.measured), reached)
+          : behind.outcome.then((refused) => (refused === null ? this.sendBatch(db, text(held?.timing?.measured), reached) : Promise.reject(refused)));
+      if (behind !== undefined) await this.settleRunning([sent]);
+      if (run.detach) await Promise.race([guardPassed, sent.catch(() => undefined)]);
+      if (run.detach && startedAt > 0) {
+        const timing: Timing = {};
+        this.timing = timing;
+        this.running = { timing, outcome: this.outcomeOf(sent, leading + 1, statements, startedAt, timing, run) };
+        detached = true;
+        return true;
+      }
       try {
-        await this.sendBatch(db, text, { index: lead.length, call: guardDone });
+        await sent;
       } catch (error) {
         if (!(error instanceof BatchStatementError)) throw error;
-        if (error.index < lead.length) return await this.refuseHeld(error.error);
+        if (error.index < leading) return await this.refuseHeld(error.error);
         land();
-        if (error.index > lead.length) throw new BatchStatementError(error.index - lead.length - 1, error.error);
+        if (error.index > leading) throw new BatchStatementError(error.index - leading - 1, error.error);
         if (error.error.sqlState === HISTORY_GREW_STATE) return false;
         // The guard failed otherwise (cancelled, timed out): nothing of the statements ran.
         throw new BatchStatementError(0, new StatementError(error.error.message, error.error.sqlState, null, error.error.detail, error.error.cause));
@@ -579,8 +665,27 @@ export class MysqlDialect implements Dialect {
       if (error instanceof HeldCommitError || error instanceof BatchStatementError) throw error;
       throw new BatchStatementError(0, toStatementError(error));
     } finally {
-      run.finished?.();
+      if (!detached) run.finished?.();
       this.userSqlRan();
+    }
+  }
+
+  /**
+   * What a detached text comes to: null when it ran, with the time its statements took (from `startedAt`,
+   * when the guard's result came) kept in `timing`; else its refusal, naming the statement of those
+   * that begin at `first` in the text.
+   */
+  private async outcomeOf(sent: Promise<void>, first: number, statements: SqlStatement[], startedAt: number, timing: Timing, run: GuardedRun): Promise<HeldCommitError | null> {
+    try {
+      await sent;
+      timing.measured = Math.round(performance.now() - startedAt);
+      return null;
+    } catch (error) {
+      const elapsed = Math.round(performance.now() - startedAt);
+      if (!(error instanceof BatchStatementError)) return new HeldCommitError(toStatementError(error), statements[0], elapsed);
+      return new HeldCommitError(error.error, statements[Math.min(Math.max(error.index - first, 0), statements.length - 1)], elapsed);
+    } finally {
+      run.finished?.();
     }
   }
 

@@ -311,9 +311,16 @@ interface Holding {
 
 /**
  * The COMMIT of the migration held back, or its detached script, was refused where it travelled: that
- * migration failed, and rolled back. Reported as its failure would have been had it not waited.
+ * migration failed, and rolled back. Reported as its failure would have been had it not waited; where
+ * the DDL its script ran stays, recorded as runLocked records a failure it waited for.
  */
 async function heldCommitFailed(ctx: EngineContext, migration: ResolvedMigration, error: HeldCommitError): Promise<MigrationFailedError> {
+  if (error.statement !== undefined && !ctx.dialect.supportsTransactionalDdl) {
+    const row = { ...rowFor(ctx, migration), executionTime: error.elapsedMs ?? 0, success: false };
+    await withLock(ctx, { transaction: false }, async () => {
+      await ctx.history.append(await ctx.history.read(), row);
+    });
+  }
   const failure = migrationFailed(ctx, migration, heldFailure(error), ctx.dialect.supportsTransactionalDdl);
   emitProgress(ctx.progress, ctx.log, migration, { event: 'failed', error: failure });
   await fireErrorCallbacks(ctx, 'afterEachMigrateError', failure);
