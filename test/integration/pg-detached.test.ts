@@ -10,10 +10,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Godwit, MigrationFailedError, type ProgressEvent } from '../../src/index.js';
+import { Godwit, type ProgressEvent } from '../../src/index.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/postgres.js';
 import { writeLocation } from '../helpers/locations.js';
 import { expectExit, runCli } from '../helpers/cli.js';
+import { migrateFailure } from '../helpers/errors.js';
 
 const server = await requirePostgres();
 
@@ -82,14 +83,10 @@ describe.skipIf(server === null)('migrations sent before the one ahead has answe
       { onProgress: (event) => events.push(event) },
     );
     try {
-      const error = await godwit.migrate().then(
-        () => null,
-        (caught: unknown) => caught,
-      );
-      expect(error).toBeInstanceOf(MigrationFailedError);
-      const failure = (error as MigrationFailedError).failure;
+      const error = await migrateFailure(godwit);
+      const failure = error.failure;
       expect(failure).toMatchObject({ version: '2', line: 3, sqlState: '22012', rolledBack: true, statement: 'INSERT INTO two VALUES (1 / 0)' });
-      expect((error as MigrationFailedError).partialResult?.migrations.map((m) => m.version)).toEqual(['1']);
+      expect(error.partialResult?.migrations.map((m) => m.version)).toEqual(['1']);
       expect(events.map((e) => [e.event, e.version])).toEqual([
         ['started', '1'],
         ['succeeded', '1'],
