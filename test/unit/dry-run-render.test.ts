@@ -18,6 +18,10 @@ describe('PostgreSQL dry-run text', () => {
     expect(postgres.inlineParameters(sql, [1, 2, 3, 4, 5, 6, 7, 8, 9, 'ten'])).toBe("1,2,3,4,5,6,7,8,9,'ten'");
   });
 
+  it('leaves a $n inside a quoted name alone', () => {
+    expect(postgres.inlineParameters('UPDATE "s"."a$1""$2" SET "x" = $1 WHERE "r" = $2', ['v', 3])).toBe(`UPDATE "s"."a$1""$2" SET "x" = 'v' WHERE "r" = 3`);
+  });
+
   it('terminates statements, keeping the ; out of a trailing comment and ending COPY data with \\.', () => {
     expect(postgres.terminated({ sql: 'SELECT 1' })).toBe('SELECT 1;\n');
     expect(postgres.terminated({ sql: 'SELECT 1 -- one\n' })).toBe('SELECT 1 -- one\n;\n');
@@ -35,6 +39,10 @@ describe('MySQL dry-run text', () => {
 
   it('inlines ? parameters in order', () => {
     expect(mysql.inlineParameters('VALUES (?, ?, ?)', [1, 'x', null])).toBe("VALUES (1, 'x', NULL)");
+  });
+
+  it('leaves a ? inside a quoted name alone', () => {
+    expect(mysql.inlineParameters('UPDATE `s`.`a?``?b` SET `x` = ? WHERE `r` = ?', ['v', 3])).toBe("UPDATE `s`.`a?``?b` SET `x` = 'v' WHERE `r` = 3");
   });
 
   it('wraps a body holding ; in DELIMITER lines, with a delimiter the body does not contain', () => {

@@ -18,10 +18,13 @@ export function literal(value: SqlValue): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
-/** The dialect's own prepared SQL with each `?` replaced by a literal (its text holds no other `?`). */
+/**
+ * The dialect's own prepared SQL with each `?` replaced by a literal. A `?` inside a quoted name (a
+ * history table called `a?b`) is part of the name, as the server's own prepare reads it.
+ */
 export function inlineParameters(sql: string, params: readonly SqlValue[]): string {
   let next = 0;
-  return sql.replace(/\?/g, () => literal(params[next++]));
+  return sql.replace(/`(?:[^`]|``)*`|\?/g, (found) => (found === '?' ? literal(params[next++]) : found));
 }
 
 /** Delimiters for a statement whose body holds `;`: the first one its text does not contain. */

@@ -19,9 +19,12 @@ export function literal(value: SqlValue): string {
   return value.includes('\\') ? `E'${quoted.replaceAll('\\', '\\\\')}'` : `'${quoted}'`;
 }
 
-/** The dialect's own parameterised SQL with `$n` replaced by literals (its text holds no other `$n`). */
+/**
+ * The dialect's own parameterised SQL with `$n` replaced by literals. A `$n` inside a quoted name (a
+ * history table called "a$1") is part of the name, as the server reads it.
+ */
 export function inlineParameters(sql: string, params: readonly SqlValue[]): string {
-  return sql.replace(/\$(\d+)/g, (_, n: string) => literal(params[Number(n) - 1]));
+  return sql.replace(/"(?:[^"]|"")*"|\$(\d+)/g, (found, n: string | undefined) => (n === undefined ? found : literal(params[Number(n) - 1])));
 }
 
 /**
