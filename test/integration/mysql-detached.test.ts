@@ -59,11 +59,13 @@ describe.each(servers)('migrations sent before the one ahead has answered on $la
     const rows = (await column(`SELECT version, execution_time FROM \`${schema}\`.flyway_schema_history WHERE version IS NOT NULL ORDER BY installed_rank`)).map((row) => row.split('|'));
     expect(rows.map(([version]) => version)).toEqual(['1', '2', '3']);
     expect(output.migrations.map((m) => [m.version, String(m.executionTime)])).toEqual(rows);
+    // godwit times a detached script from the guard's answer to the script's, as they reach it: the
+    // server's own time give or take how late each answer was read.
     const [slow, quick, last] = rows.map(([, time]) => Number(time));
-    expect(slow).toBeGreaterThanOrEqual(400);
+    expect(slow).toBeGreaterThanOrEqual(390);
     expect(slow).toBeLessThan(10_000);
-    expect(quick).toBeLessThan(400);
-    expect(last).toBeGreaterThanOrEqual(300);
+    expect(quick).toBeLessThan(390);
+    expect(last).toBeGreaterThanOrEqual(290);
   });
 
   it('reports and records a script that fails with the next one waiting as itself, and runs nothing of the next', async () => {

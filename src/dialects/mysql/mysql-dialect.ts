@@ -626,13 +626,14 @@ export class MysqlDialect implements Dialect {
       const guardPassed = new Promise<void>((resolve) => {
         passed = resolve;
       });
-      // The guard's result: what led it went through, and the statements start.
+      // The guard's result: the statements start now (the time is taken before the callbacks' own
+      // work), and what led them went through.
       const reached = {
         index: leading,
         call: () => {
+          startedAt = performance.now();
           land();
           run.started();
-          startedAt = performance.now();
           passed();
         },
       };
