@@ -136,7 +136,6 @@ export class MysqlDialect implements Dialect {
    * everything except the lock functions and the transaction's own statements.
    */
   private async ready(): Promise<mysql.Connection> {
-    await this.settleCommit();
     await this.flush();
     const db = this.db;
     if (this.autocommit === false && !this.transactionOpen) {
