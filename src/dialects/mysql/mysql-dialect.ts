@@ -606,8 +606,9 @@ export class MysqlDialect implements Dialect {
     const held = this.wantedSchemaInUse && this.heldRow === undefined && this.releaseDue === undefined ? this.heldCommit : undefined;
     const behind = held?.timing !== undefined && this.running?.timing === held.timing ? this.running : undefined;
     const text = (measuredMs?: number) => [...(held?.statements(measuredMs) ?? []).map((sql) => ({ sql, line: 0, nonTransactional: false })), guard, ...statements];
-    const leading = held?.statements().length ?? 0;
-    if (mysqlBatches(text(), this.maxPacket).length > 1) return false;
+    const whole = text();
+    if (mysqlBatches(whole, this.maxPacket).length > 1) return false;
+    const leading = whole.length - statements.length - 1;
     let landed = false;
     const land = () => {
       if (landed) return;
